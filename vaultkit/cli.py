@@ -1,0 +1,57 @@
+"""The ``vaultkit`` command line: parse arguments, dispatch, return an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .commands import COMMANDS
+from .errors import UsageError, VaultkitError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # exit status 2 with a one-line message, as argparse does
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="vaultkit",
+        description="Keep an Obsidian vault of study notes honest: links, PyTorch API names, "
+        "spaced-repetition schedules and runnable code blocks.",
+    )
+    parser.add_argument("--version", action="version", version=f"vaultkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f".commands.{name}", __package__)
+        module.register(sub)
+    return parser
+
+
+def run(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help(sys.stderr)
+            return 2
+        return int(args.handler(args) or 0)
+    except UsageError as exc:
+        print(f"vaultkit: error: {exc}", file=sys.stderr)
+        return 2
+    except VaultkitError as exc:
+        print(f"vaultkit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("vaultkit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def main() -> None:
+    sys.exit(run())
