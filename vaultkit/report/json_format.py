@@ -1,0 +1,98 @@
+"""The JSON report: a stable contract for scripts (``vaultkit check --format json``).
+
+The contract, version 1.  Keys appear in this order; tests pin it.  A change
+that removes or renames a key, or changes a value's meaning, bumps ``version``;
+adding a key does not.
+
+``version``
+    integer, ``1``.
+``tool``
+    ``{"name": "vaultkit", "version": "<vaultkit version>"}``.
+``vault``
+    the vault root as vaultkit was given it (a path string, POSIX separators).
+``today``
+    the date the check ran as of, ``"YYYY-MM-DD"`` (``--today`` or the clock).
+``summary``
+    ``notes``: number of notes checked;
+    ``diagnostics``: number of diagnostics;
+    ``by_code``: ``{"VK101": n, ...}``, only codes that occur, sorted by code;
+    ``by_severity``: ``{"error": n, "warning": n, "info": n, "hint": n}``,
+    always all four keys.
+``diagnostics``
+    a list sorted by path, line, column, code, message.  Each item:
+
+    ``path``
+        the note, a POSIX path relative to the vault root (``"Folder/My Note.md"``).
+    ``line``, ``column``
+        where the problem starts, 1-based; columns count Unicode code points
+        (not bytes, not UTF-16 units).
+    ``end_line``, ``end_column``
+        where it ends, 1-based, exclusive: the column just past the last
+        character (a one-character span at column 5 ends at column 6).
+    ``code``
+        the rule code, ``"VK101"``.
+    ``rule``
+        the rule name, ``"broken-wikilink"``.
+    ``severity``
+        ``"error"``, ``"warning"``, ``"info"`` or ``"hint"``.
+    ``message``
+        one sentence for a human.
+    ``fix``
+        ``null``, or ``{"title": str, "applicability": "safe"|"unsafe",
+        "edits": [...]}``.  Each edit is ``{"path", "line", "column",
+        "end_line", "end_column", "new_text"}`` with the same coordinates as a
+        diagnostic, in the file as it is on disk; an edit whose coordinates
+        are all ``null`` creates the file ``path`` with ``new_text`` as its
+        content (it never overwrites an existing file).
+    ``related``
+        a list of other places that explain the problem:
+        ``{"path", "line", "column", "end_line", "end_column", "message"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostic, Severity
+from ._common import counts_by_code, counts_by_severity, fix_to_dict, one_based
+
+CONTRACT_VERSION = 1
+
+
+def diagnostic_to_dict(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "path": d.path,
+        **one_based(d.span),
+        "code": d.code,
+        "rule": d.rule,
+        "severity": Severity(d.severity).label,
+        "message": d.message,
+        "fix": fix_to_dict(d.fix),
+        "related": [
+            {"path": r.path, **one_based(r.span), "message": r.message} for r in d.related
+        ],
+    }
+
+
+def to_dict(result) -> dict[str, Any]:
+    diagnostics = list(result.diagnostics)
+    return {
+        "version": CONTRACT_VERSION,
+        "tool": {"name": "vaultkit", "version": result.version},
+        "vault": Path(result.root).as_posix(),
+        "today": result.today.isoformat(),
+        "summary": {
+            "notes": result.notes,
+            "diagnostics": len(diagnostics),
+            "by_code": counts_by_code(diagnostics),
+            "by_severity": counts_by_severity(diagnostics),
+        },
+        "diagnostics": [diagnostic_to_dict(d) for d in diagnostics],
+    }
+
+
+def render(result, *, color: bool = False, base: Path | None = None) -> str:
+    # ensure_ascii=False: note names are often not ASCII and the output is UTF-8.
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,182 @@
+"""The human reporter, shaped like ruff's full output.
+
+::
+
+    Folder/Note.md:3:5: VK101 [*] Broken link to "Foo"
+      |
+    3 | see [[Foo]] here
+      |     ^^^^^^^ VK101
+      |
+      = help: Create note "Foo.md"
+
+then a summary by code and ``Found N problems (M fixable with --fix).``
+``[*]`` marks a safe fix, as in ruff.  Columns in vaultkit count code points;
+the excerpt is drawn in terminal cells, so tabs are expanded to 4-column tab
+stops and wide characters (CJK) take two cells.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from rich.cells import cell_len
+
+from ..diagnostics import Diagnostic, Severity
+from ._common import display_path, has_safe_fix, has_unsafe_fix, help_text, rule_names
+
+TAB_WIDTH = 4
+MAX_SPAN_LINES = 3  # excerpt lines shown for a multi-line span
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_SEVERITY_STYLE = {
+    Severity.ERROR: "\x1b[1;31m",
+    Severity.WARNING: "\x1b[1;33m",
+    Severity.INFO: "\x1b[1;34m",
+    Severity.HINT: "\x1b[1;36m",
+}
+_HELP_STYLE = "\x1b[1;36m"
+_GUTTER_STYLE = "\x1b[34m"
+
+
+class _Paint:
+    """ANSI styling that is a no-op when colour is off."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, text: str, style: str) -> str:
+        return f"{style}{text}{_RESET}" if self.enabled and text else text
+
+
+def _layout(line: str) -> tuple[str, list[int]]:
+    """The line as drawn, and the drawn cell where each code point starts.
+
+    ``cells[i]`` is the cell column of code point ``i``; ``cells[len(line)]``
+    the width of the whole line.
+    """
+    out: list[str] = []
+    cells = [0]
+    width = 0
+    for ch in line:
+        if ch == "\t":
+            step = TAB_WIDTH - width % TAB_WIDTH
+            out.append(" " * step)
+        elif unicodedata.category(ch) == "Cc":  # a stray \r or NUL would wreck the terminal
+            step = 1
+            out.append("\N{REPLACEMENT CHARACTER}")
+        else:
+            step = cell_len(ch)
+            out.append(ch)
+        width += step
+        cells.append(width)
+    return "".join(out), cells
+
+
+def _read(result, path: str) -> list[str]:
+    try:
+        return list(result.read_lines(path))
+    except (OSError, UnicodeError, KeyError, ValueError):
+        return []
+
+
+def _excerpt(d: Diagnostic, lines: list[str], paint: _Paint) -> tuple[list[str], int]:
+    """The excerpt lines and the gutter width they use."""
+    span = d.span
+    last = span.end_line
+    if span.end_line > span.line and span.end_col == 0:
+        last -= 1  # the span stops at the start of a line: nothing of it is there
+    shown = [n for n in range(span.line, last + 1) if 0 <= n < len(lines)]
+    if not shown:
+        return [], 1
+    hidden = len(shown) - MAX_SPAN_LINES
+    shown = shown[:MAX_SPAN_LINES]
+    width = len(str(shown[-1] + 1))
+    pad = " " * width
+    style = _SEVERITY_STYLE.get(Severity(d.severity), "")
+    bar = paint("|", _GUTTER_STYLE)
+    out = [f"{pad} {bar}"]
+    for n in shown:
+        text = lines[n].rstrip("\r\n")
+        drawn, cells = _layout(text)
+        start = cells[min(span.col, len(text))] if n == span.line else 0
+        end = cells[min(span.end_col, len(text))] if n == span.end_line else cells[-1]
+        carets = "^" * max(1, end - start)
+        marker = " " * start + paint(carets, style)
+        if n == shown[-1]:
+            marker += " " + paint(d.code, style)
+        out.append(f"{paint(str(n + 1).rjust(width), _GUTTER_STYLE)} {bar} {drawn}".rstrip())
+        out.append(f"{pad} {bar} {marker}")
+    if hidden > 0:
+        out.append(f"{pad} {bar} ... {hidden} more line{'s' if hidden != 1 else ''}")
+    out.append(f"{pad} {bar}")
+    return out, width
+
+
+def _diagnostic(d: Diagnostic, result, base: Path | None, paint: _Paint) -> list[str]:
+    where = display_path(result.root, d.path, base)
+    style = _SEVERITY_STYLE.get(Severity(d.severity), "")
+    mark = " " + paint("[*]", _HELP_STYLE) if has_safe_fix(d) else ""
+    out = [
+        f"{paint(where, _BOLD)}:{d.span.line + 1}:{d.span.col + 1}: "
+        f"{paint(d.code, style)}{mark} {d.message}"
+    ]
+    excerpt, width = _excerpt(d, _read(result, d.path), paint)
+    out.extend(excerpt)
+    indent = " " * (width + 1)
+    advice = help_text(d)
+    if advice:
+        unsafe = " (unsafe fix)" if has_unsafe_fix(d) else ""
+        out.append(f"{indent}= {paint('help', _HELP_STYLE)}: {advice}{unsafe}")
+    for rel in d.related:
+        rel_where = display_path(result.root, rel.path, base)
+        out.append(
+            f"{indent}= {paint('note', _BOLD)}: "
+            f"{rel_where}:{rel.span.line + 1}:{rel.span.col + 1}: {rel.message}"
+        )
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _summary(diagnostics: list[Diagnostic], paint: _Paint) -> list[str]:
+    if not diagnostics:
+        return ["All checks passed!"]
+    names = rule_names(diagnostics)
+    counts: dict[str, int] = {}
+    for d in diagnostics:
+        counts[d.code] = counts.get(d.code, 0) + 1
+    # Most frequent first, as ruff --statistics; ties by code for a stable order.
+    order = sorted(counts, key=lambda code: (-counts[code], code))
+    width = max(len(str(n)) for n in counts.values())
+    code_width = max(len(code) for code in counts)
+    out = [
+        f"  {paint(str(counts[code]).rjust(width), _BOLD)}  {code.ljust(code_width)}  {names[code]}"
+        for code in order
+    ]
+    safe = sum(1 for d in diagnostics if has_safe_fix(d))
+    unsafe = sum(1 for d in diagnostics if has_unsafe_fix(d))
+    tail = f"Found {_plural(len(diagnostics), 'problem')}"
+    extras = []
+    if safe:
+        extras.append(f"{safe} fixable with --fix")
+    if unsafe:
+        extras.append(f"{unsafe} more with --unsafe-fixes")
+    if extras:
+        tail += f" ({', '.join(extras)})"
+    out.append(paint(tail + ".", _BOLD))
+    return out
+
+
+def render(result, *, color: bool = False, base: Path | None = None) -> str:
+    paint = _Paint(color)
+    blocks: list[str] = []
+    for d in result.diagnostics:
+        blocks.append("\n".join(_diagnostic(d, result, base, paint)))
+    summary = "\n".join(_summary(list(result.diagnostics), paint))
+    if blocks:
+        return "\n\n".join(blocks) + "\n\n" + summary + "\n"
+    return summary + "\n"
