@@ -1,0 +1,182 @@
+"""``vaultkit graph``: export the vault's link graph, or print its statistics."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+
+from ..errors import UsageError
+
+FORMATS = ("json", "graphml", "gexf", "dot", "mermaid", "html")
+# Unresolved targets are part of the graph unless --include says otherwise.
+DEFAULT_INCLUDE = "unresolved"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "graph",
+        help="export the link graph (json, graphml, gexf, dot, mermaid, html) or its statistics",
+        description="Build the graph of the vault's notes and links and write it in one format, "
+        "or with --stats summarise it: orphans, unresolved targets, most-linked notes, PageRank, "
+        "connected components.",
+    )
+    parser.add_argument("vault", nargs="?", default=".", metavar="VAULT",
+                        help="the vault's root folder (default: the current folder)")
+    parser.add_argument("--format", "-f", choices=FORMATS, default=None,
+                        help="output format (default json; with --stats, a table unless json)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument(
+        "--include", metavar="KINDS", default=None,
+        help="comma-separated extra node kinds: unresolved, attachments, tags, ignored "
+        f"(default: {DEFAULT_INCLUDE}; 'none' for notes only)",
+    )
+    parser.add_argument("--stats", action="store_true",
+                        help="print statistics instead of the graph (a table; JSON with --format json)")
+    parser.add_argument("--top", type=int, default=10, metavar="N",
+                        help="how many notes the --stats rankings show (default 10)")
+    parser.set_defaults(handler=run)
+
+
+def _include(text: str | None) -> frozenset[str]:
+    from ..core.graph import parse_include
+
+    if text is None:
+        text = DEFAULT_INCLUDE
+    if text.strip().lower() == "none":
+        return frozenset()
+    try:
+        return parse_include(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def run(args) -> int:
+    include = _include(args.include)
+    if args.stats and args.format not in (None, "json"):
+        raise UsageError("--stats prints a table, or JSON with --format json; "
+                         f"it cannot be written as {args.format}")
+    if args.top < 1:
+        raise UsageError("--top must be at least 1")
+    root = Path(args.vault)
+
+    from ..config import ConfigError, load_config
+    from ..core.graph import build_graph, graph_stats
+    from ..core.vault import load_vault
+
+    if not root.is_dir():
+        raise UsageError(f"{args.vault}: no such folder" if not root.exists()
+                         else f"{args.vault}: not a folder (give the vault's root folder)")
+    try:
+        config = load_config(root)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+    progress = _LazyProgress()
+    try:
+        vault = load_vault(root, config=config, progress=progress.task("Reading notes"))
+        if args.stats:
+            include |= {"unresolved"}  # the ranking of unresolved targets needs them
+        graph = build_graph(vault, include, progress=progress.task("Building graph"))
+        graph.graph["name"] = root.resolve().name or str(root)
+        if args.stats:
+            stats = graph_stats(graph, top=args.top)
+    finally:
+        progress.close()
+
+    if vault.problems:
+        count = len(vault.problems)
+        print(f"vaultkit: {count} file{'s' if count != 1 else ''} could not be read completely "
+              "(run `vaultkit check` to see which)", file=sys.stderr)
+
+    with _open_output(args.output) as out:
+        if args.stats and args.format == "json":
+            json.dump(stats, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        elif args.stats:
+            from ..export.stats_table import print_stats
+
+            print_stats(stats, out, top=args.top)
+        else:
+            from ..export import export
+
+            export(graph, args.format or "json", out)
+    return 0
+
+
+class _open_output:
+    """The -o file (UTF-8, '\\n' newlines) or stdout, as a context manager."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+        self.file = None
+
+    def __enter__(self):
+        if self.path is None or self.path == "-":
+            try:
+                sys.stdout.reconfigure(encoding="utf-8")
+            except (AttributeError, ValueError):
+                pass
+            return sys.stdout
+        try:
+            self.file = open(self.path, "w", encoding="utf-8", newline="\n")
+        except OSError as exc:
+            raise UsageError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        return self.file
+
+    def __exit__(self, *exc_info):
+        if self.file is not None:
+            self.file.close()
+        return False
+
+
+class _LazyProgress:
+    """A rich progress bar on stderr that appears only after the work has taken
+    a second, and only when stderr is a terminal."""
+
+    DELAY = 1.0
+
+    def __init__(self) -> None:
+        self._progress = None
+        self._timer = None
+        self._lock = threading.Lock()
+        if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._timer = threading.Timer(self.DELAY, self._start)
+        self._timer.daemon = True
+        self._timer.start()
+        self._started = False
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._progress is not None and not self._started:
+                self._progress.start()
+                self._started = True
+
+    def task(self, description: str):
+        """A ``(done, total)`` callback updating one line of the bar (None when off)."""
+        if self._progress is None:
+            return None
+        task_id = self._progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            self._progress.update(task_id, completed=done, total=total)
+
+        return update
+
+    def close(self) -> None:
+        if self._progress is None:
+            return
+        self._timer.cancel()
+        with self._lock:
+            if self._started:
+                self._progress.stop()
+            self._progress = None

@@ -1,0 +1,280 @@
+"""The vault as a networkx graph, and the numbers ``vaultkit graph --stats`` shows.
+
+Nodes (every node has ``kind``, ``title``, ``path``, ``size``, ``tags``, ``aliases``):
+
+- ``note``: id = vault path without ``.md`` (``Note.id``).
+- ``unresolved`` (``include`` has ``"unresolved"``): id ``unresolved:<target>``,
+  one node per target compared case-insensitively (as Obsidian's graph does),
+  named after the first spelling met (notes in path order, links in line order).
+- ``ambiguous`` (also with ``"unresolved"``): id ``ambiguous:<target>``, for a
+  link that matches several files equally well.  Which one Obsidian opens is not
+  defined, so vaultkit draws no edge to any candidate; the node lists them in
+  ``candidates``.
+- ``attachment`` (``"attachments"``): id = the vault path with its extension
+  (``attachment:<path>`` if a note already has that id).
+- ``tag`` (``"tags"``): id ``tag:<name lowercased>``, title ``#<first spelling>``.
+
+Notes matched by Obsidian's "Excluded files" (``userIgnoreFilters``) are left
+out, as Obsidian's Graph view hides them, unless ``include`` has ``"ignored"``.
+Links to them are dropped too: they still resolve, so they are not unresolved.
+
+Edges: a DiGraph, one edge per (source, target) pair, with ``kind`` (the kind of
+the first occurrence: ``link``, ``embed``, ``markdown``, or ``tag``), ``kinds``
+(the distinct kinds), ``count`` (occurrences) and ``lines`` (1-based source
+lines, one per occurrence).  ``[[#Heading]]`` is a self-edge, as in Obsidian.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import networkx as nx
+
+INCLUDE_CHOICES = ("unresolved", "attachments", "tags", "ignored")
+
+LINK_KINDS = ("link", "embed", "markdown")
+
+Progress = Callable[[int, int], None]
+
+
+def parse_include(text: str | Iterable[str] | None) -> frozenset[str]:
+    """``"unresolved,tags"`` -> frozenset; ValueError naming a bad item."""
+    if text is None:
+        return frozenset()
+    items = text.split(",") if isinstance(text, str) else list(text)
+    chosen = {item.strip().lower() for item in items if item.strip()}
+    unknown = sorted(chosen - set(INCLUDE_CHOICES))
+    if unknown:
+        raise ValueError(
+            f"unknown --include value {', '.join(map(repr, unknown))}; "
+            f"choose from {', '.join(INCLUDE_CHOICES)}"
+        )
+    return frozenset(chosen)
+
+
+def _target_key(target: str) -> str:
+    """How unresolved targets are grouped: case-insensitive, ``.md`` optional."""
+    key = target.strip().casefold()
+    return key[:-3] if key.endswith(".md") else key
+
+
+def _file_title(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _distinct_tags(tags) -> list[str]:
+    seen: dict[str, str] = {}
+    for tag in tags:
+        seen.setdefault(tag.name.casefold(), tag.name)
+    return list(seen.values())
+
+
+class _EdgeAccumulator:
+    """Collects link occurrences per (source, target) before the graph is built."""
+
+    def __init__(self) -> None:
+        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add(self, source: str, target: str, kind: str, line: int) -> None:
+        data = self.edges.get((source, target))
+        if data is None:
+            self.edges[(source, target)] = {
+                "kind": kind,
+                "kinds": [kind],
+                "count": 1,
+                "lines": [line],
+            }
+            return
+        data["count"] += 1
+        data["lines"].append(line)
+        if kind not in data["kinds"]:
+            data["kinds"].append(kind)
+
+    def items(self):
+        for (source, target), data in self.edges.items():
+            data["kinds"].sort()
+            yield source, target, data
+
+
+def build_graph(
+    vault: Any,
+    include: Iterable[str] = frozenset(),
+    *,
+    progress: Progress | None = None,
+) -> nx.DiGraph:
+    """Build the link graph of ``vault`` (see the module docstring for its shape).
+
+    ``progress(done, total)`` is called as notes are processed, for a front end's
+    progress bar.
+    """
+    include = frozenset(include)
+    graph = nx.DiGraph()
+    keep_ignored = "ignored" in include
+    paths = sorted(
+        path for path in vault.notes if keep_ignored or not vault.is_ignored(path)
+    )
+    node_of_path: dict[str, str] = {}
+    for path in paths:
+        note = vault.notes[path]
+        node_of_path[path] = note.id
+        graph.add_node(
+            note.id,
+            kind="note",
+            title=note.title,
+            path=note.path,
+            size=note.size,
+            tags=_distinct_tags(note.tags),
+            aliases=list(note.aliases),
+        )
+
+    edges = _EdgeAccumulator()
+    missing: dict[str, str] = {}  # _target_key -> node id (first spelling)
+    total = len(paths)
+    for done, path in enumerate(paths, 1):
+        source = node_of_path[path]
+        note = vault.notes[path]
+        for link in note.links:
+            target = _link_target_node(vault, graph, link, path, include, node_of_path, missing)
+            if target is not None:
+                edges.add(source, target, link.edge_kind, link.span.line + 1)
+        if "tags" in include:
+            for tag in note.tags:
+                tag_id = "tag:" + tag.name.casefold()
+                if tag_id not in graph:
+                    graph.add_node(tag_id, **_extra_node("tag", "#" + tag.name))
+                edges.add(source, tag_id, "tag", tag.span.line + 1)
+        if progress is not None and (done % 200 == 0 or done == total):
+            progress(done, total)
+    graph.add_edges_from(edges.items())
+    return graph
+
+
+def _extra_node(kind: str, title: str, path: str = "", size: int = 0, **more) -> dict:
+    return dict(kind=kind, title=title, path=path, size=size, tags=[], aliases=[], **more)
+
+
+def _link_target_node(vault, graph, link, source_path, include, node_of_path, missing):
+    """The node id a link points at (adding the node if needed), or None to drop it."""
+    if not link.target:  # [[#Heading]] / [[#^block]]: a link to the note itself
+        return node_of_path[source_path]
+    resolution = vault.resolve(link.target, source_path)
+    if resolution.status == "resolved":
+        target_path = resolution.path
+        if target_path in node_of_path:
+            return node_of_path[target_path]
+        if target_path in vault.notes:  # an ignored note, left out of the graph
+            return None
+        if "attachments" not in include:
+            return None
+        node_id = target_path
+        if graph.nodes.get(node_id, {}).get("kind") == "note":  # a note "x.png.md"
+            node_id = "attachment:" + target_path
+        if node_id not in graph:
+            size = vault.attachments.get(target_path, 0)
+            graph.add_node(node_id, **_extra_node("attachment", _file_title(target_path), target_path, size))
+        return node_id
+    if "unresolved" not in include:
+        return None
+    key = (resolution.status, _target_key(link.target))
+    node_id = missing.get(key)
+    if node_id is None:
+        if resolution.status == "ambiguous":
+            node_id = "ambiguous:" + link.target
+            candidates = sorted(resolution.candidates or ())
+            attrs = _extra_node("ambiguous", link.target, candidates=candidates)
+        else:
+            node_id = "unresolved:" + link.target
+            attrs = _extra_node("unresolved", link.target)
+        missing[key] = node_id
+        graph.add_node(node_id, **attrs)
+    return node_id
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def _note_link_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """Notes and the link edges between distinct notes (no self-loops, no tags)."""
+    notes = [n for n, kind in graph.nodes(data="kind") if kind == "note"]
+    links = nx.DiGraph()
+    links.add_nodes_from(notes)
+    links.add_edges_from(
+        (u, v)
+        for u, v, kind in graph.edges(data="kind")
+        if u != v and kind != "tag" and graph.nodes[u].get("kind") == "note"
+        and graph.nodes[v].get("kind") == "note"
+    )
+    return links
+
+
+def graph_stats(graph: nx.DiGraph, top: int = 10) -> dict:
+    """What ``--stats`` reports, as plain data (JSON-ready, deterministic order).
+
+    - ``notes``: note nodes; ``links``: link occurrences (wikilinks, embeds,
+      Markdown links; tags excluded) from notes, resolved or not;
+      ``resolved_links`` of those that reach a node in the graph that is a note
+      or attachment.
+    - ``unresolved``: targets ranked by how many links point at them, then by
+      name, each with ``links`` and ``notes`` (distinct linking notes).  Needs a
+      graph built with ``include={"unresolved"}``.
+    - ``orphans``: notes with no link to or from another note (links to
+      themselves, to tags and to unresolved targets don't count).
+    - ``top_in_degree``: notes linked from the most other notes.
+    - ``top_pagerank``: PageRank over notes and the links between them.
+    - ``components``: weakly connected components of that note graph.
+    """
+    kind_of = dict(graph.nodes(data="kind"))
+    links = resolved = 0
+    unresolved: dict[str, dict] = {}
+    for u, v, data in graph.edges(data=True):
+        if data.get("kind") == "tag" or kind_of.get(u) != "note":
+            continue
+        count = data.get("count", 1)
+        links += count
+        target_kind = kind_of.get(v)
+        if target_kind in ("note", "attachment"):
+            resolved += count
+        elif target_kind in ("unresolved", "ambiguous"):
+            entry = unresolved.setdefault(
+                v, {"id": v, "target": graph.nodes[v].get("title", v), "kind": target_kind,
+                    "links": 0, "notes": 0}
+            )
+            entry["links"] += count
+            entry["notes"] += 1
+    note_links = _note_link_graph(graph)
+    orphans = sorted(n for n in note_links if note_links.degree(n) == 0)
+    in_degree = sorted(note_links.in_degree(), key=lambda item: (-item[1], item[0]))
+    components = sorted(
+        (len(c) for c in nx.weakly_connected_components(note_links)), reverse=True
+    )
+    stats = {
+        "notes": note_links.number_of_nodes(),
+        "links": links,
+        "resolved_links": resolved,
+        "unresolved_links": sum(e["links"] for e in unresolved.values()),
+        "unresolved": sorted(unresolved.values(), key=lambda e: (-e["links"], e["target"].casefold(), e["id"])),
+        "orphans": orphans,
+        "top_in_degree": [
+            {"id": node, "title": graph.nodes[node].get("title", node), "in_degree": degree}
+            for node, degree in in_degree[:top]
+            if degree > 0
+        ],
+        "top_pagerank": _top_pagerank(graph, note_links, top),
+        "components": {
+            "count": len(components),
+            "largest": components[0] if components else 0,
+            "sizes": components[:top],
+        },
+    }
+    return stats
+
+
+def _top_pagerank(graph: nx.DiGraph, note_links: nx.DiGraph, top: int) -> list[dict]:
+    if note_links.number_of_nodes() == 0:
+        return []
+    ranks = nx.pagerank(note_links)
+    ranked = sorted(ranks.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return [
+        {"id": node, "title": graph.nodes[node].get("title", node), "pagerank": round(rank, 6)}
+        for node, rank in ranked
+    ]
