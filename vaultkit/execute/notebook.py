@@ -191,6 +191,9 @@ class Runner:
                 col = max(exc.offset - 1, 0)
                 end = (exc.end_offset - 1) if exc.end_offset and exc.end_lineno in (None, exc.lineno) else col
                 frame = frame._replace(col=col, end_col=max(end, col + 1, frame.col))
+            if isinstance(exc, IndentationError):  # the offending line, without its indent
+                text = self.sources[index][frame.line] if self.sources.get(index) else ""
+                frame = frame._replace(col=len(text) - len(text.lstrip()), end_col=len(text.rstrip()))
             return R.BlockResult(index, R.FAILED, R.ERROR, type(exc).__name__, exc.msg or str(exc),
                                  (frame,), seconds=time.perf_counter() - started)
         out, err = _Capped(), _Capped()
