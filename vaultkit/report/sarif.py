@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -76,7 +77,7 @@ def _region(span) -> dict[str, int]:
     }
 
 
-def _fix(d: Diagnostic, result, base: Path | None) -> dict[str, Any]:
+def _fix(d: Diagnostic, artifact) -> dict[str, Any]:
     by_path: dict[str, list[Edit]] = {}
     for edit in d.fix.edits:
         by_path.setdefault(edit.path, []).append(edit)
@@ -91,7 +92,7 @@ def _fix(d: Diagnostic, result, base: Path | None) -> dict[str, Any]:
                 else _region(edit.span)
             )
             replacements.append({"deletedRegion": region, "insertedContent": {"text": edit.new_text}})
-        changes.append({"artifactLocation": _artifact(result, path, base), "replacements": replacements})
+        changes.append({"artifactLocation": artifact(path), "replacements": replacements})
     return {"description": {"text": d.fix.title}, "artifactChanges": changes}
 
 
@@ -100,6 +101,14 @@ def to_dict(result, base: Path | None = None) -> dict[str, Any]:
     names = rule_names(diagnostics)
     codes = sorted(names)
     index = {code: i for i, code in enumerate(codes)}
+
+    @lru_cache(maxsize=None)  # one relpath per note, not per result
+    def _location(path: str) -> tuple[tuple[str, str], ...]:
+        return tuple(_artifact(result, path, base).items())
+
+    def artifact(path: str) -> dict[str, str]:
+        return dict(_location(path))
+
     results = []
     for d in diagnostics:
         item: dict[str, Any] = {
@@ -110,7 +119,7 @@ def to_dict(result, base: Path | None = None) -> dict[str, Any]:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": _artifact(result, d.path, base),
+                        "artifactLocation": artifact(d.path),
                         "region": _region(d.span),
                     }
                 }
@@ -122,14 +131,14 @@ def to_dict(result, base: Path | None = None) -> dict[str, Any]:
                     "id": i,
                     "message": {"text": r.message},
                     "physicalLocation": {
-                        "artifactLocation": _artifact(result, r.path, base),
+                        "artifactLocation": artifact(r.path),
                         "region": _region(r.span),
                     },
                 }
                 for i, r in enumerate(d.related)
             ]
         if d.fix is not None and d.fix.edits:
-            item["fixes"] = [_fix(d, result, base)]
+            item["fixes"] = [_fix(d, artifact)]
         results.append(item)
     return {
         "$schema": SCHEMA_URI,
