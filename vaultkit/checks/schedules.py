@@ -402,7 +402,8 @@ def _check_cards(note: Note, ctx):
                     f"the plugin treats the missing {'one' if need - have == 1 else need - have} as new"
                 )
             else:
-                outcome = f"the plugin drops the extra {have - need} at the next review"
+                extra = have - need
+                outcome = f"the plugin drops {extra} extra schedule{'s' if extra != 1 else ''} at the next review"
             yield ctx.diagnostic(
                 ScheduleCountMismatch, note.path, card.schedule.span,
                 f"card needs {need} schedule{'s' if need != 1 else ''} ({_kind_words(card)}) "

@@ -377,14 +377,14 @@ def parse_note_review(frontmatter: Mapping[str, Any]) -> NoteReview:
         problems: list[tuple[str, str]] = []
         due, date_problem = parse_sr_date(_js_string(frontmatter["sr-due"]))
         if date_problem:
-            problems.append(("sr-due", f"sr-due: {date_problem}"))
+            problems.append(("sr-due", f"sr-due {date_problem}"))
         numbers: dict[str, float | None] = {}
-        for key, name in (("sr-interval", "interval"), ("sr-ease", "ease")):
+        for key in ("sr-interval", "sr-ease"):
             text = _js_string(frontmatter[key])
             numbers[key] = js_parse_float(text)
-            problem = _number_error(text, name, numbers[key])
+            problem = _number_error(text, key, numbers[key])
             if problem:
-                problems.append((key, f"{key}: {problem}"))
+                problems.append((key, problem))
         if problems:
             return NoteReview("invalid", due, numbers["sr-interval"], numbers["sr-ease"], tuple(problems))
         return NoteReview("scheduled", due, numbers["sr-interval"], numbers["sr-ease"])
