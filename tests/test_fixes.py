@@ -278,3 +278,17 @@ def test_disjoint_edits_apply_like_sequential_replacement(tmp_path_factory, line
         expected = expected[:a] + t + expected[b:]
     assert out.applied == len(ds) and out.skipped == 0
     assert (root / "N.md").read_text(encoding="utf-8") == expected + "\n"
+
+
+def test_summary_line_tells_what_happened(vault):
+    ds = [
+        replace("Deep Learning/RNN.md", 1, 4, 11, "nn.LSTM"),
+        replace("Deep Learning/RNN.md", 1, 5, 6, "N"),
+        replace("Deep Learning/RNN.md", 2, 4, 10, "F.relu", applicability="unsafe"),
+    ]
+    preview = apply_fixes(vault, ds, unsafe=False, write=False)
+    assert preview.summary(write=False) == (
+        "Would fix 1 problem, 1 fix skipped. 1 more fix available with --unsafe-fixes."
+    )
+    done = apply_fixes(vault, ds[2:], unsafe=True, write=True)
+    assert done.summary(write=True) == "Fixed 1 problem."

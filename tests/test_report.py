@@ -439,3 +439,33 @@ def test_junit_stays_well_formed_with_control_characters():
     root = ET.fromstring(render("junit", make_result([diag])))
     failure = root.find("testsuite/testcase/failure")
     assert "<&>" in failure.get("message") and "\x01" not in failure.get("message")
+
+
+# --- colour decision --------------------------------------------------------------
+
+
+class _Stream:
+    def __init__(self, tty: bool):
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize(
+    "tty, env, expected",
+    [
+        (True, {}, True),
+        (False, {}, False),
+        (True, {"NO_COLOR": "1"}, False),
+        (True, {"NO_COLOR": ""}, True),  # empty NO_COLOR does not count
+        (False, {"FORCE_COLOR": "1"}, True),
+        (False, {"FORCE_COLOR": "0"}, False),
+        (True, {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+        (True, {"TERM": "dumb"}, False),
+    ],
+)
+def test_colour_only_on_a_terminal_unless_told(tty, env, expected):
+    from vaultkit.report.color import use_color
+
+    assert use_color(_Stream(tty), env) is expected

@@ -48,6 +48,18 @@ class FixOutcome:
     hidden_unsafe: int = 0  # unsafe fixes not applied because unsafe=False
     problems: list[str] = field(default_factory=list)  # why fixes were skipped, located
 
+    def summary(self, *, write: bool) -> str:
+        """One line for the end of ``--fix`` / ``--diff`` output."""
+        verb = "Fixed" if write else "Would fix"
+        parts = [f"{verb} {self.applied} problem{'' if self.applied == 1 else 's'}"]
+        if self.skipped:
+            parts.append(f"{self.skipped} fix{'' if self.skipped == 1 else 'es'} skipped")
+        line = ", ".join(parts) + "."
+        if self.hidden_unsafe:
+            n = self.hidden_unsafe
+            line += f" {n} more fix{'' if n == 1 else 'es'} available with --unsafe-fixes."
+        return line
+
 
 class _Refused(Exception):
     """An edit that cannot be applied; the message says why, for the user."""
