@@ -273,6 +273,19 @@ def test_text_survives_an_unreadable_note_and_a_span_past_the_end():
     assert "Found 2 problems." in out
 
 
+def test_text_cuts_a_long_line_around_the_span(monkeypatch):
+    long_line = "x" * 600 + "nn.LTSM" + "y" * 600
+    monkeypatch.setitem(SOURCES, "Long.md", [long_line])
+    diag = Diagnostic("Long.md", Span(0, 600, 0, 607), "VK201", "unknown-api-name", Severity.WARNING, "m")
+    out = render("text", make_result([diag]), base=BASE).splitlines()
+    drawn = next(line for line in out if line.startswith("1 | "))
+    marker = out[out.index(drawn) + 1]
+    assert len(drawn) < 200
+    assert drawn.startswith("1 | …x") and drawn.endswith("y…")
+    assert drawn[marker.index("^") :].startswith("nn.LTSM")
+    assert marker.count("^") == 7
+
+
 def test_text_shows_paths_relative_to_the_working_directory():
     result = make_result(root=BASE / "notes" / "vault")
     out = render("text", result, base=BASE)

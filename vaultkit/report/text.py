@@ -27,6 +27,8 @@ from ._common import display_path, has_safe_fix, has_unsafe_fix, help_text, rule
 
 TAB_WIDTH = 4
 MAX_SPAN_LINES = 3  # excerpt lines shown for a multi-line span
+MAX_LINE = 160  # code points of a long line shown around the span
+LEAD = 40  # of which before the span
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -74,6 +76,18 @@ def _layout(line: str) -> tuple[str, list[int]]:
     return "".join(out), cells
 
 
+def _window(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """A long line cut around ``start`` with ``…`` marks; the columns shifted to match."""
+    if len(text) <= MAX_LINE:
+        return text, start, end
+    lo = max(0, min(start, len(text)) - LEAD)
+    hi = min(len(text), lo + MAX_LINE)
+    head = "…" if lo else ""
+    tail = "…" if hi < len(text) else ""
+    shift = len(head) - lo
+    return head + text[lo:hi] + tail, max(start + shift, 0), min(end, hi + len(tail)) + shift
+
+
 def _read(result, path: str) -> list[str]:
     try:
         return list(result.read_lines(path))
@@ -99,9 +113,12 @@ def _excerpt(d: Diagnostic, lines: list[str], paint: _Paint) -> tuple[list[str],
     out = [f"{pad} {bar}"]
     for n in shown:
         text = lines[n].rstrip("\r\n")
+        first = span.col if n == span.line else 0
+        last_col = span.end_col if n == span.end_line else len(text)
+        text, first, last_col = _window(text, first, last_col)
         drawn, cells = _layout(text)
-        start = cells[min(span.col, len(text))] if n == span.line else 0
-        end = cells[min(span.end_col, len(text))] if n == span.end_line else cells[-1]
+        start = cells[min(first, len(text))]
+        end = cells[min(last_col, len(text))]
         carets = "^" * max(1, end - start)
         marker = " " * start + paint(carets, style)
         if n == shown[-1]:
