@@ -186,11 +186,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(CMD_GRAPH, openGraph),
     vscode.commands.registerCommand(CMD_OUTPUT, () => output.show()),
     vscode.window.onDidChangeActiveTextEditor(() => status.setVault(currentVault())),
-    vscode.workspace.onDidSaveTextDocument((document) => {
-      if (isNote(document) && clientSettings(document.uri).runOnSave) {
-        void runCodeBlocks(document);
-      }
-    }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (needsRestart(event)) {
         void restartServer();

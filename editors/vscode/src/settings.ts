@@ -9,7 +9,6 @@ export const SECTION = "vaultkit";
 export interface ClientSettings {
   serverPath: string;
   serverPython: string;
-  runOnSave: boolean;
 }
 
 export function clientSettings(scope?: vscode.ConfigurationScope): ClientSettings {
@@ -17,7 +16,6 @@ export function clientSettings(scope?: vscode.ConfigurationScope): ClientSetting
   return {
     serverPath: config.get<string>("server.path", "").trim(),
     serverPython: config.get<string>("server.python", "").trim(),
-    runOnSave: config.get<boolean>("exec.runOnSave", false),
   };
 }
 
@@ -29,6 +27,9 @@ const SERVER_KEYS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["severity", ["severity"]],
   ["exec.enabled", ["exec", "enabled"]],
   ["exec.timeout", ["exec", "timeout"]],
+  // The server runs a note's blocks when it is saved (didSave); this turns that
+  // on or off, so the client never triggers a second run itself.
+  ["exec.runOnSave", ["exec", "run-on-save"]],
 ];
 
 /**
