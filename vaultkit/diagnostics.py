@@ -69,6 +69,9 @@ class Diagnostic:
     message: str
     fix: Fix | None = None
     related: tuple[Related, ...] = ()
+    # Further fixes a person may choose from (the editor's code actions);
+    # only ``fix`` is ever applied by ``--fix``.
+    alternatives: tuple[Fix, ...] = ()
     # Extra machine-readable facts (suggestions, candidates); front ends may use them.
     data: dict = field(default_factory=dict, compare=False, hash=False)
 

@@ -37,6 +37,7 @@ class Context:
         *,
         fix: Fix | None = None,
         related: Iterable[Related] = (),
+        alternatives: Iterable[Fix] = (),
         data: dict | None = None,
     ) -> Diagnostic:
         return Diagnostic(
@@ -48,6 +49,7 @@ class Context:
             message=message,
             fix=fix,
             related=tuple(related),
+            alternatives=tuple(alternatives),
             data=data or {},
         )
 

@@ -1,0 +1,118 @@
+"""YAML frontmatter: the ``---`` block on line 1, its aliases and tags."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+import yaml
+
+from ..model import FrontmatterError, Tag
+from ..span import Span
+
+try:  # libyaml is 5-10x faster when PyYAML was built with it
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+
+def frontmatter_end(lines: list[str]) -> int:
+    """Index of the closing ``---`` line, or -1 when the note has no frontmatter.
+
+    Only a ``---`` on the very first line opens frontmatter (reference A1).
+    """
+    if not lines or lines[0].rstrip() != "---":
+        return -1
+    for i in range(1, len(lines)):
+        stripped = lines[i].rstrip()
+        if stripped == "---" or stripped == "...":
+            return i
+    return -1
+
+
+def _plain(value: Any) -> Any:
+    """YAML values as JSON-friendly data (dates become ISO strings)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def parse_frontmatter(lines: list[str], end: int) -> tuple[dict, FrontmatterError | None]:
+    source = "\n".join(lines[1:end])
+    if not source.strip():
+        return {}, None
+    try:
+        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line = 1 + (mark.line if mark else 0)
+        col = mark.column if mark else 0
+        line = min(line, end - 1) if end > 1 else 0
+        text = lines[line] if line < len(lines) else ""
+        col = min(col, len(text))
+        return {}, FrontmatterError(
+            f"frontmatter is not valid YAML: {problem}", Span(line, col, line, max(col + 1, len(text)))
+        )
+    if data is None:
+        return {}, None
+    if not isinstance(data, dict):
+        return {}, FrontmatterError(
+            f"frontmatter must be a mapping of properties, not a {type(data).__name__}",
+            Span(1, 0, end - 1, len(lines[end - 1])) if end > 1 else Span(0, 0, 0, 3),
+        )
+    return _plain(data), None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in re.split(r"[,\s]+", value) if v]
+    if isinstance(value, (list, tuple)):
+        out: list[str] = []
+        for item in value:
+            if isinstance(item, str):
+                out.extend(v for v in re.split(r"[,\s]+", item) if v)
+            elif item is not None:
+                out.append(str(item))
+        return out
+    return [str(value)]
+
+
+def aliases_of(data: dict) -> tuple[str, ...]:
+    """``aliases:`` as a list (the singular ``alias`` key was dropped in Obsidian 1.9)."""
+    value = data.get("aliases")
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if isinstance(value, list):
+        return tuple(str(v).strip() for v in value if v is not None and str(v).strip())
+    return ()
+
+
+def frontmatter_tags(data: dict, lines: list[str], end: int) -> list[Tag]:
+    """Tags from ``tags:``, located on the frontmatter line that names them."""
+    names = [t.lstrip("#") for t in _as_list(data.get("tags"))]
+    tags = []
+    key_line = next(
+        (i for i in range(1, end) if re.match(r"^tags\s*:", lines[i])), 1
+    )
+    search_from = key_line
+    for name in names:
+        if not name:
+            continue
+        span = None
+        for i in range(search_from, end):
+            col = lines[i].find(name)
+            if col >= 0:
+                span = Span(i, col, i, col + len(name))
+                break
+        if span is None:
+            span = Span(key_line, 0, key_line, len(lines[key_line]) if key_line < len(lines) else 0)
+        tags.append(Tag(name, span, "frontmatter"))
+    return tags

@@ -1,0 +1,399 @@
+"""The vault: notes by path, and link resolution the way Obsidian does it.
+
+Resolution (reference A5, observed on Obsidian 1.13.7):
+
+1. ``.md`` is implied when the link has no extension; matching ignores case
+   (and Unicode normalisation: NFC and NFD spellings of a name are the same).
+2. An exact vault path wins.
+3. Otherwise a file of that name in the linking note's own folder.
+4. Otherwise the candidate with the shortest path string; ``[[b/Note]]`` also
+   matches ``a/b/Note.md`` (path suffix).  Candidates of equal shortest
+   length have no winner: the link is *ambiguous* and keeps its candidates.
+
+``./x`` and ``../x`` are relative to the linking note only; aliases never
+resolve a link.  Headings match after Obsidian's normalisation (special
+characters become spaces, spaces collapse, case ignored); block ids are
+looked up in the target note.  Every lookup is a dictionary hit, so resolving
+131k links takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, NamedTuple
+
+from . import cache as parse_cache
+from .files import FileEntry, FileProblem, AppSettings, discover, load_app_settings, read_note
+from .model import Link, Note
+from .parse import ParseOptions, parse_note, split_lines
+from .plain import from_plain, to_plain
+from ..errors import UsageError
+
+# Below this many notes to parse, a process pool costs more than it saves.
+_PARALLEL_THRESHOLD = 400
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """The key two names are compared by: NFC, then case-folded."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+_HEADING_PUNCT = re.compile(r"[!\"#$%&()*+,.:;<=>?@^`{|}~/\[\]\\]")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=65536)
+def normalize_heading(text: str) -> str:
+    """Obsidian's heading comparison form (reference A7), case-folded."""
+    return _SPACES.sub(" ", _HEADING_PUNCT.sub(" ", fold(text))).strip()
+
+
+class Resolution(NamedTuple):
+    status: str  # "resolved" | "unresolved" | "ambiguous"
+    path: str | None  # the file the link opens (a note or an attachment)
+    candidates: tuple[str, ...] = ()  # every matching file, shortest first
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "resolved"
+
+
+class LinkResolution(NamedTuple):
+    resolution: Resolution
+    anchor_status: str  # "none" | "ok" | "missing-heading" | "missing-block" | "case-only"
+    target_note: Note | None
+
+
+_UNRESOLVED = Resolution("unresolved", None)
+
+
+def _has_extension(target: str) -> bool:
+    base = target.rsplit("/", 1)[-1]
+    dot = base.rfind(".")
+    return 0 < dot < len(base) - 1 and " " not in base[dot:]
+
+
+@dataclass
+class Vault:
+    root: Path
+    notes: dict[str, Note]
+    attachments: dict[str, int] = field(default_factory=dict)
+    problems: list[FileProblem] = field(default_factory=list)
+    app_settings: AppSettings = field(default_factory=AppSettings)
+    sr_settings: object = None
+    parse_options: ParseOptions = field(default_factory=ParseOptions)
+    # Unsaved editor text by path; read_lines prefers it over the disk.
+    overlay: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._build_index()
+
+    # -- indexes ---------------------------------------------------------------------
+    def _build_index(self) -> None:
+        self._by_path: dict[str, str] = {}
+        self._by_name: dict[str, list[str]] = {}
+        for path in list(self.notes) + list(self.attachments):
+            self._index_path(path)
+        for names in self._by_name.values():
+            names.sort(key=lambda p: (len(p), p))
+        self._backlinks: dict[str, list[tuple[str, Link]]] | None = None
+
+    def _index_path(self, path: str) -> None:
+        key = fold(path)
+        self._by_path[key] = path
+        self._by_name.setdefault(key.rsplit("/", 1)[-1], []).append(path)
+
+    # -- incremental updates (the language server) ---------------------------------
+    def update_note(self, note: Note) -> None:
+        """Add or replace one note; links elsewhere are re-resolved lazily."""
+        is_new = note.path not in self.notes
+        self.notes[note.path] = note
+        if is_new:
+            self._index_path(note.path)
+            self._by_name[fold(note.path).rsplit("/", 1)[-1]].sort(key=lambda p: (len(p), p))
+            self._backlinks = None
+        elif self._backlinks is not None:
+            for sources in self._backlinks.values():
+                sources[:] = [item for item in sources if item[0] != note.path]
+            self._add_backlinks(note)
+
+    def remove_note(self, path: str) -> None:
+        if self.notes.pop(path, None) is None:
+            return
+        self.overlay.pop(path, None)
+        key = fold(path)
+        self._by_path.pop(key, None)
+        names = self._by_name.get(key.rsplit("/", 1)[-1], [])
+        if path in names:
+            names.remove(path)
+        self._backlinks = None
+
+    def parse_text(self, path: str, text: str) -> Note:
+        """Parse ``text`` as the note at ``path`` with this vault's options."""
+        return parse_note(path, text, self.parse_options)
+
+    # -- resolution ------------------------------------------------------------------
+    def resolve(self, target: str, source_path: str) -> Resolution:
+        """The file ``target`` (as written in a link) opens from ``source_path``."""
+        target = target.strip().replace("\\", "/")
+        if not target:
+            return Resolution("resolved", source_path, (source_path,))
+        folder = source_path.rsplit("/", 1)[0] if "/" in source_path else ""
+        if target.startswith("./") or target.startswith("../"):
+            joined = posixpath.normpath(posixpath.join(folder, target))
+            if joined.startswith("../") or joined == "..":
+                return _UNRESOLVED
+            for key in self._keys(joined):
+                hit = self._by_path.get(fold(key))
+                if hit:
+                    return Resolution("resolved", hit, (hit,))
+            return _UNRESOLVED
+        target = target.lstrip("/")
+        for key in self._keys(target):
+            folded = fold(key)
+            hit = self._by_path.get(folded)
+            if hit:
+                return Resolution("resolved", hit, (hit,))
+            if folder:
+                hit = self._by_path.get(fold(folder) + "/" + folded)
+                if hit:
+                    return Resolution("resolved", hit, (hit,))
+            names = self._by_name.get(folded.rsplit("/", 1)[-1])
+            if not names:
+                continue
+            if "/" in folded:
+                suffix = "/" + folded
+                names = [p for p in names if fold(p).endswith(suffix)]
+                if not names:
+                    continue
+            if len(names) > 1 and len(names[0]) == len(names[1]):
+                tied = tuple(p for p in names if len(p) == len(names[0]))
+                return Resolution("ambiguous", None, tied)
+            return Resolution("resolved", names[0], tuple(names))
+        return _UNRESOLVED
+
+    @staticmethod
+    def _keys(target: str) -> tuple[str, ...]:
+        if target.lower().endswith(".md"):
+            return (target,)
+        if _has_extension(target):
+            return (target + ".md", target)
+        return (target + ".md",)
+
+    def resolve_link(self, link: Link, source_path: str) -> LinkResolution:
+        resolution = self.resolve(link.target, source_path)
+        if not resolution.ok or not link.anchor:
+            return LinkResolution(resolution, "none", self.notes.get(resolution.path) if resolution.path else None)
+        note = self.notes.get(resolution.path)
+        if note is None:  # an attachment: #page=3 and friends are not checked
+            return LinkResolution(resolution, "none", None)
+        if link.is_block_ref:
+            return LinkResolution(resolution, block_status(note, link.block_id), note)
+        return LinkResolution(resolution, heading_status(note, link.heading_path), note)
+
+    # -- backlinks -------------------------------------------------------------------
+    def _add_backlinks(self, note: Note) -> None:
+        assert self._backlinks is not None
+        for link in note.links:
+            res = self.resolve(link.target, note.path)
+            if res.path:
+                self._backlinks.setdefault(res.path, []).append((note.path, link))
+
+    def backlinks(self, path: str) -> list[tuple[str, Link]]:
+        """Every (source note path, link) whose link opens ``path``."""
+        if self._backlinks is None:
+            self._backlinks = {}
+            for note in self.notes.values():
+                self._add_backlinks(note)
+        return list(self._backlinks.get(path, ()))
+
+    # -- misc ------------------------------------------------------------------------
+    def is_ignored(self, path: str) -> bool:
+        """Hidden by ``userIgnoreFilters`` in .obsidian/app.json (still a valid link target)."""
+        return self.app_settings.is_ignored(path)
+
+    def read_text(self, path: str) -> str | None:
+        if path in self.overlay:
+            return self.overlay[path]
+        try:
+            data = (self.root / path).read_bytes()
+        except OSError:
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return data.decode("utf-8", "replace")
+
+    def read_lines(self, path: str) -> list[str]:
+        text = self.read_text(path)
+        return split_lines(text) if text is not None else []
+
+    def note_names(self) -> Iterable[str]:
+        return (note.name for note in self.notes.values())
+
+
+def heading_status(note: Note, path: tuple[str, ...]) -> str:
+    """``ok`` when the heading chain ``H1#H2`` exists in ``note`` (each nested in the previous)."""
+    if not path:
+        return "ok"
+    wanted = [normalize_heading(part) for part in path]
+    headings = note.headings
+    normalized = [normalize_heading(h.text) for h in headings]
+    for i, text in enumerate(normalized):
+        if text != wanted[-1]:
+            continue
+        # walk up the outline to find the earlier components in order
+        level = headings[i].level
+        need = len(wanted) - 2
+        j = i - 1
+        while need >= 0 and j >= 0:
+            if headings[j].level < level:
+                level = headings[j].level
+                if normalized[j] == wanted[need]:
+                    need -= 1
+            j -= 1
+        if need < 0:
+            return "ok"
+    return "missing-heading"
+
+
+def block_status(note: Note, block_id: str) -> str:
+    for block in note.block_ids:
+        if block.id == block_id:
+            return "ok"
+    lowered = block_id.lower()
+    for block in note.block_ids:
+        if block.id.lower() == lowered:
+            return "ok"
+    return "missing-block"
+
+
+# -- loading ------------------------------------------------------------------------
+
+
+def _parse_entries(root: Path, entries: list[FileEntry], options: ParseOptions):
+    out = []
+    for entry in entries:
+        text, problem = read_note(root, entry)
+        note = parse_note(entry.path, text, options, size=entry.size) if text is not None else None
+        out.append((entry, note, problem))
+    return out
+
+
+def _parse_parallel(root: Path, entries: list[FileEntry], options: ParseOptions, jobs: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(50, len(entries) // (jobs * 8))
+    batches = [entries[i : i + chunk] for i in range(0, len(entries), chunk)]
+    ctx = multiprocessing.get_context("fork")
+    results = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        for batch_result in pool.map(_parse_entries, [root] * len(batches), batches, [options] * len(batches)):
+            results.extend(batch_result)
+    return results
+
+
+def find_vault_root(path: Path) -> Path:
+    """The nearest folder at or above ``path`` holding ``.obsidian/``, else ``path`` itself."""
+    for candidate in (path, *path.parents):
+        if (candidate / ".obsidian").is_dir():
+            return candidate
+    return path
+
+
+def load_vault(
+    path: str | os.PathLike,
+    *,
+    config=None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    progress=None,
+) -> Vault:
+    """Discover, read and parse every note under ``path``.
+
+    Raises :class:`UsageError` only when ``path`` is not a usable folder; every
+    problem with individual files is recorded in ``vault.problems``.
+    ``progress`` is an optional callable ``(done, total)``.
+    """
+    root = Path(path)
+    if not root.exists():
+        raise UsageError(f"{path}: no such folder")
+    if not root.is_dir():
+        raise UsageError(f"{path}: not a folder (give the vault's root folder)")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise UsageError(f"{path}: folder cannot be read")
+
+    from ..sr.settings import load_sr_settings
+
+    app_settings, app_problem = load_app_settings(root)
+    sr_settings, sr_problem = load_sr_settings(root)
+    hide_percent = True
+    if config is not None:
+        hide_percent = not bool(config.option("links", "check-percent-comments"))
+    options = ParseOptions(sr_settings=sr_settings, percent_comments_hide_links=hide_percent)
+
+    note_entries, attachment_entries, problems = discover(root)
+    if app_problem:
+        problems.append(app_problem)
+    if sr_problem:
+        problems.append(
+            FileProblem(".obsidian/plugins/obsidian-spaced-repetition/data.json", "settings", sr_problem)
+        )
+
+    cached = parse_cache.load(root, options) if use_cache else {}
+    notes: dict[str, Note] = {}
+    todo: list[FileEntry] = []
+    fresh: dict[str, tuple[int, int, Note]] = {}
+    for entry in note_entries:
+        hit = cached.get(entry.path)
+        if hit is not None and hit[0] == entry.size and hit[1] == entry.mtime_ns:
+            try:
+                notes[entry.path] = from_plain(hit[2])
+            except (TypeError, ValueError):  # a cache from an older layout
+                todo.append(entry)
+                continue
+            fresh[entry.path] = hit
+        else:
+            todo.append(entry)
+
+    total = len(note_entries)
+    if progress:
+        progress(len(notes), total)
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if len(todo) >= _PARALLEL_THRESHOLD and jobs > 1:
+        results = _parse_parallel(root, todo, options, jobs)
+    else:
+        results = []
+        for i, entry in enumerate(todo):
+            results.extend(_parse_entries(root, [entry], options))
+            if progress and i % 200 == 0:
+                progress(len(notes) + i, total)
+    for entry, note, problem in results:
+        if problem is not None:
+            problems.append(problem)
+        if note is not None:
+            notes[entry.path] = note
+            fresh[entry.path] = (entry.size, entry.mtime_ns, to_plain(note))
+    if progress:
+        progress(total, total)
+    if use_cache and (todo or len(fresh) != len(cached)):
+        parse_cache.save(root, options, fresh)
+
+    ordered = {path: notes[path] for path in sorted(notes)}
+    return Vault(
+        root=root,
+        notes=ordered,
+        attachments={e.path: e.size for e in attachment_entries},
+        problems=problems,
+        app_settings=app_settings,
+        sr_settings=sr_settings,
+        parse_options=options,
+    )
