@@ -19,6 +19,8 @@ __all__ = ["ApiEntry", "ApiIndex", "ModuleInfo", "IndexUnavailable", "load_index
 # Parsed names files by (path, mtime): the language server re-checks often and
 # must not re-read 400 KB of JSON each time.
 _LOADED: dict[tuple[str, float], dict] = {}
+# Whole indexes by configuration, so that checking 10k notes loads once.
+_INDEXES: dict[tuple, ApiIndex] = {}
 
 
 def configured_modules(config: Any) -> tuple[dict[str, list[str]], dict[str, str], list[str]]:
@@ -60,6 +62,21 @@ def load_index(config: Any = None, *, rebuild: bool = False, directory: Path | N
     and explained in ``ApiIndex.problems``; references to it are then not judged.
     """
     modules, configured_aliases, problems = configured_modules(config)
+    memo_key = (repr(sorted(modules.items())), repr(sorted(configured_aliases.items())), str(directory))
+    if not rebuild and memo_key in _INDEXES:
+        return _INDEXES[memo_key]
+    index = _load(modules, configured_aliases, problems, rebuild, directory)
+    _INDEXES[memo_key] = index
+    return index
+
+
+def forget_loaded() -> None:
+    """Drop in-process copies (after a rebuild, or in tests)."""
+    _LOADED.clear()
+    _INDEXES.clear()
+
+
+def _load(modules, configured_aliases, problems, rebuild, directory) -> ApiIndex:
     names: dict[str, str] = {}
     namespaces: list[str] = []
     primary: list[str] = []

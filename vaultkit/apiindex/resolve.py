@@ -160,9 +160,9 @@ def _same_spelling(
         exact_leaf = qualified.rpartition(".")[2] == leaf
         key = (
             index.deprecated(qualified) is not None,
+            index.kind_code(parent) == "c",  # module functions before methods
             not _kind_fits(index, qualified, leaf),
             reason_rank[reason] if reason == "case" else (1 if exact_leaf else 2),
-            index.kind_code(parent) == "c",  # module functions before methods
             index.display(qualified, aliases).count("."),
             index.namespace_rank(parent),
             qualified,
