@@ -88,11 +88,20 @@ def _window(text: str, start: int, end: int) -> tuple[str, int, int]:
     return head + text[lo:hi] + tail, max(start + shift, 0), min(end, hi + len(tail)) + shift
 
 
-def _read(result, path: str) -> list[str]:
-    try:
-        return list(result.read_lines(path))
-    except (OSError, UnicodeError, KeyError, ValueError):
-        return []
+class _Lines:
+    """Each note's lines read once per report, however many diagnostics it has."""
+
+    def __init__(self, result):
+        self.result = result
+        self.cache: dict[str, list[str]] = {}
+
+    def __call__(self, path: str) -> list[str]:
+        if path not in self.cache:
+            try:
+                self.cache[path] = list(self.result.read_lines(path))
+            except (OSError, UnicodeError, KeyError, ValueError):
+                self.cache[path] = []  # the location line still says where
+        return self.cache[path]
 
 
 def _excerpt(d: Diagnostic, lines: list[str], paint: _Paint) -> tuple[list[str], int]:
@@ -131,7 +140,7 @@ def _excerpt(d: Diagnostic, lines: list[str], paint: _Paint) -> tuple[list[str],
     return out, width
 
 
-def _diagnostic(d: Diagnostic, result, base: Path | None, paint: _Paint) -> list[str]:
+def _diagnostic(d: Diagnostic, result, lines: _Lines, base: Path | None, paint: _Paint) -> list[str]:
     where = display_path(result.root, d.path, base)
     style = _SEVERITY_STYLE.get(Severity(d.severity), "")
     mark = " " + paint("[*]", _HELP_STYLE) if has_safe_fix(d) else ""
@@ -139,7 +148,7 @@ def _diagnostic(d: Diagnostic, result, base: Path | None, paint: _Paint) -> list
         f"{paint(where, _BOLD)}:{d.span.line + 1}:{d.span.col + 1}: "
         f"{paint(d.code, style)}{mark} {d.message}"
     ]
-    excerpt, width = _excerpt(d, _read(result, d.path), paint)
+    excerpt, width = _excerpt(d, lines(d.path), paint)
     out.extend(excerpt)
     indent = " " * (width + 1)
     advice = help_text(d)
@@ -190,9 +199,10 @@ def _summary(diagnostics: list[Diagnostic], paint: _Paint) -> list[str]:
 
 def render(result, *, color: bool = False, base: Path | None = None) -> str:
     paint = _Paint(color)
+    lines = _Lines(result)
     blocks: list[str] = []
     for d in result.diagnostics:
-        blocks.append("\n".join(_diagnostic(d, result, base, paint)))
+        blocks.append("\n".join(_diagnostic(d, result, lines, base, paint)))
     summary = "\n".join(_summary(list(result.diagnostics), paint))
     if blocks:
         return "\n\n".join(blocks) + "\n\n" + summary + "\n"
