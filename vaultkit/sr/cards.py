@@ -135,6 +135,7 @@ _HINT_PART = re.compile(r"\[(?:(?:\\\])?[^\]]?)+?hint(?:(?:\\\])?[^\]]?)+?\]")
 
 
 class _Cloze(NamedTuple):
+    opening: str  # literal text every match starts with ("=="): a cheap pre-filter
     classic: re.Pattern[str]  # numbered: ==1;;answer==
     overlapping: re.Pattern[str]  # ==ash;;answer==
     simple: re.Pattern[str]  # ==answer==
@@ -163,7 +164,9 @@ def _compile_cloze(raw: str) -> _Cloze | None:
         )
         return re.compile(text.replace("answer", "(.+?)", 1))
 
+    opening = raw[: min(num.start(), hint.start(), raw.index("answer"))]
     return _Cloze(
+        opening=opening,
         classic=build(_part_regex(num.group(), r"\d+", r"(\d+)")),
         overlapping=build(_part_regex(num.group(), r"\d+", r"([ash]+)")),
         simple=build(""),
@@ -187,6 +190,8 @@ def cloze_type(text: str, settings: SRSettings) -> str | None:
     """``"classic"``, ``"overlapping"``, ``"simple"`` or None (clozecraft's priority)."""
     found = None
     for cloze in _clozes(settings.cloze_patterns):
+        if cloze.opening not in text:
+            continue
         if cloze.classic.search(text):
             return "classic"
         if cloze.overlapping.search(text):
@@ -229,14 +234,24 @@ def _marker_outside_code(line: str, marker: str) -> bool:
     return not (before % 2 == 1 and after % 2 == 1)
 
 
+@functools.lru_cache(maxsize=64)
+def _inline_separators(settings: SRSettings) -> tuple[tuple[str, str], ...]:
+    """Inline separators, longest first (the plugin's stable sort by length)."""
+    return tuple(
+        sorted(
+            ((settings.single_line_separator, "single"), (settings.single_line_reversed_separator, "single_reversed")),
+            key=lambda item: len(item[0]),
+            reverse=True,
+        )
+    )
+
+
 def _question(kind: str, parts: list[tuple[int | None, str]], settings: SRSettings) -> str:
     """A short label for the card: its front, schedule comments removed."""
     texts = [_SR_COMMENT.sub("", text) for _, text in parts]
     if kind.startswith("single") and texts:
         line = texts[0]
-        for sep in sorted(
-            (settings.single_line_reversed_separator, settings.single_line_separator), key=len, reverse=True
-        ):
+        for sep, _kind in _inline_separators(settings):
             if sep and sep in line:
                 line = line.split(sep, 1)[0]
                 break
@@ -284,11 +299,7 @@ def _find_cards(raw_lines: list[str], settings: SRSettings, frontmatter_end: int
         for index, line in enumerate(raw_lines)
     ]
     n = len(lines)
-    inline = sorted(
-        ((settings.single_line_separator, "single"), (settings.single_line_reversed_separator, "single_reversed")),
-        key=lambda item: len(item[0]),
-        reverse=True,
-    )
+    inline = _inline_separators(settings)
     end_marker = settings.multiline_end_marker
     cards: list[Card] = []
     parts: list[tuple[int | None, str]] = []  # (note line, text as the plugin holds it)
