@@ -14,7 +14,10 @@ from typing import Any, Mapping
 from .cache import IndexUnavailable, cache_dir, details_path, ensure, read_json
 from .index import ApiEntry, ApiIndex, ModuleInfo
 
-__all__ = ["ApiEntry", "ApiIndex", "ModuleInfo", "IndexUnavailable", "load_index", "cache_dir"]
+__all__ = [
+    "ApiEntry", "ApiIndex", "ModuleInfo", "IndexUnavailable", "load_index", "cache_dir",
+    "configured_modules", "forget_loaded",
+]
 
 # Parsed names files by (path, mtime): the language server re-checks often and
 # must not re-read 400 KB of JSON each time.
@@ -26,8 +29,12 @@ _INDEXES: dict[tuple, ApiIndex] = {}
 def configured_modules(config: Any) -> tuple[dict[str, list[str]], dict[str, str], list[str]]:
     """(module -> aliases, alias -> module path, problems) from the ``api`` section."""
     problems: list[str] = []
-    raw_modules = config.option("api", "modules") if config is not None else None
-    raw_aliases = config.option("api", "aliases") if config is not None else None
+    if config is None:
+        from ..config import Config
+
+        config = Config()
+    raw_modules = config.option("api", "modules")
+    raw_aliases = config.option("api", "aliases")
     modules: dict[str, list[str]] = {}
     if raw_modules is None:
         raw_modules = {"torch": ["torch"]}

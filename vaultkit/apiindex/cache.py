@@ -26,7 +26,15 @@ BUILD_TIMEOUT = 600.0  # seconds; torch imports in a few seconds on a quiet mach
 
 
 def cache_dir() -> Path:
-    """The directory holding index files (``VAULTKIT_CACHE_DIR`` overrides it)."""
+    """The directory holding index files.
+
+    ``VAULTKIT_API_INDEX_DIR`` names it directly (a test session shares one
+    build across tests); else ``VAULTKIT_CACHE_DIR``/api-index; else the
+    platform's user cache directory.
+    """
+    direct = os.environ.get("VAULTKIT_API_INDEX_DIR")
+    if direct:
+        return Path(direct)
     override = os.environ.get("VAULTKIT_CACHE_DIR")
     if override:
         return Path(override) / "api-index"
