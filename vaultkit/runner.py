@@ -1,11 +1,17 @@
-"""The single entry point for checking, shared by the CLI, the LSP and tests."""
+"""The single entry point for checking, shared by the CLI, the LSP and tests.
+
+``check_vault`` and ``check_note`` are pure functions of (vault, config,
+today, services).  ``prepare_services`` is where the world comes in: it loads
+the API-name index and runs code blocks (when asked), so that the checks
+themselves never touch a clock, a subprocess or a global.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterable, Mapping
 
 from .config import Config
 from .diagnostics import Diagnostic
@@ -21,3 +27,104 @@ class CheckResult:
     read_lines: Callable[[str], list[str]]
     version: str
     paths: list[str] = field(default_factory=list)
+
+
+def _checkers():
+    from . import checks  # noqa: F401  (registers every rule)
+    from .checks.registry import CHECKERS
+
+    return CHECKERS
+
+
+def reported_paths(vault, config: Config) -> list[str]:
+    """Notes that are reported on: not excluded by config nor hidden by userIgnoreFilters."""
+    from .suppress import is_excluded
+
+    return [
+        path for path in vault.notes
+        if not vault.is_ignored(path) and not (config.exclude and is_excluded(path, config.exclude))
+    ]
+
+
+def prepare_services(
+    vault,
+    config: Config,
+    paths: Iterable[str] | None = None,
+    *,
+    run_code: bool = False,
+    use_cache: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Compute what checks need from the world: code-block results (when ``run_code``)."""
+    services: dict[str, Any] = {}
+    if run_code and config.option("exec", "enabled") is not False and config.is_enabled("VK4"):
+        from .execute import run_notes
+
+        notes = [vault.notes[p] for p in (paths if paths is not None else reported_paths(vault, config))]
+        services["exec"] = run_notes(vault, notes, config, use_cache=use_cache, progress=progress)
+    return services
+
+
+def _run_checkers(vault, note, ctx, scope_filter: str) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    config = ctx.config
+    for checker in _checkers():
+        if checker.scope != scope_filter:
+            continue
+        if not any(config.is_enabled(code) for code in checker.codes):
+            continue
+        target = note if scope_filter == "note" else vault
+        for diagnostic in checker.func(target, ctx):
+            if config.is_enabled(diagnostic.code):
+                out.append(diagnostic)
+    return out
+
+
+def check_note(
+    vault,
+    path: str,
+    config: Config | None = None,
+    today: _dt.date | None = None,
+    services: Mapping[str, Any] | None = None,
+) -> list[Diagnostic]:
+    """Diagnostics of one note (including file problems recorded for its path)."""
+    from .checks.context import Context
+    from .suppress import filter_suppressed
+
+    config = config or Config()
+    today = today or _dt.date.today()
+    ctx = Context(vault, config, today, services or {})
+    note = vault.notes.get(path)
+    out: list[Diagnostic] = []
+    if note is not None:
+        out.extend(_run_checkers(vault, note, ctx, "note"))
+    out.extend(d for d in _run_checkers(vault, None, ctx, "vault") if d.path == path)
+    out = filter_suppressed(note, out)
+    out.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def check_vault(
+    vault,
+    config: Config | None = None,
+    today: _dt.date | None = None,
+    services: Mapping[str, Any] | None = None,
+    paths: Iterable[str] | None = None,
+) -> list[Diagnostic]:
+    """Every diagnostic of the vault, sorted by path, line, column and code."""
+    from .checks.context import Context
+    from .suppress import filter_suppressed, is_excluded
+
+    config = config or Config()
+    today = today or _dt.date.today()
+    ctx = Context(vault, config, today, services or {})
+    paths = list(paths) if paths is not None else reported_paths(vault, config)
+    out: list[Diagnostic] = []
+    for path in paths:
+        note = vault.notes[path]
+        out.extend(filter_suppressed(note, _run_checkers(vault, note, ctx, "note")))
+    for diagnostic in _run_checkers(vault, None, ctx, "vault"):
+        if not vault.is_ignored(diagnostic.path) and not (config.exclude and is_excluded(diagnostic.path, config.exclude)):
+            out.append(diagnostic)
+    out.sort(key=Diagnostic.sort_key)
+    return out

@@ -104,6 +104,13 @@ class Vault:
         for names in self._by_name.values():
             names.sort(key=lambda p: (len(p), p))
         self._backlinks: dict[str, list[tuple[str, Link]]] | None = None
+        self._aliases: dict[str, list[str]] | None = None
+        self._suggest_memo: dict = {}
+
+    def _index_changed(self) -> None:
+        self._backlinks = None
+        self._aliases = None
+        self._suggest_memo = {}
 
     def _index_path(self, path: str) -> None:
         key = fold(path)
@@ -118,8 +125,10 @@ class Vault:
         if is_new:
             self._index_path(note.path)
             self._by_name[fold(note.path).rsplit("/", 1)[-1]].sort(key=lambda p: (len(p), p))
-            self._backlinks = None
-        elif self._backlinks is not None:
+            self._index_changed()
+        else:
+            self._aliases = None
+        if not is_new and self._backlinks is not None:
             for sources in self._backlinks.values():
                 sources[:] = [item for item in sources if item[0] != note.path]
             self._add_backlinks(note)
@@ -133,7 +142,7 @@ class Vault:
         names = self._by_name.get(key.rsplit("/", 1)[-1], [])
         if path in names:
             names.remove(path)
-        self._backlinks = None
+        self._index_changed()
 
     def parse_text(self, path: str, text: str) -> Note:
         """Parse ``text`` as the note at ``path`` with this vault's options."""
@@ -237,6 +246,30 @@ class Vault:
 
     def note_names(self) -> Iterable[str]:
         return (note.name for note in self.notes.values())
+
+    def alias_owner(self, text: str) -> Note | None:
+        """The one note that lists ``text`` among its aliases (None if none or several)."""
+        if self._aliases is None:
+            self._aliases = {}
+            for note in self.notes.values():
+                for alias in note.aliases:
+                    self._aliases.setdefault(fold(alias), []).append(note.path)
+        owners = self._aliases.get(fold(text.strip()), [])
+        return self.notes.get(owners[0]) if len(owners) == 1 else None
+
+    def suggest(self, query: str, cutoff: float, *, attachments: bool = False):
+        """Closest note names (or attachment file names) to ``query``, memoised per vault state."""
+        from .suggest import closest
+
+        key = (query, cutoff, attachments)
+        hit = self._suggest_memo.get(key)
+        if hit is None:
+            if attachments:
+                pool = [p.rsplit("/", 1)[-1] for p in self.attachments]
+            else:
+                pool = [note.name for note in self.notes.values()]
+            hit = self._suggest_memo[key] = closest(query, pool, cutoff)
+        return hit
 
 
 def heading_status(note: Note, path: tuple[str, ...]) -> str:

@@ -11,10 +11,15 @@ import yaml
 from ..model import FrontmatterError, Tag
 from ..span import Span
 
-try:  # libyaml is 5-10x faster when PyYAML was built with it
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 5-10x faster when available
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """Safe loading, but dates stay the text that was written (as in Obsidian's
+    properties): ``sr-due: 2026-02-30`` is then a schedule to report, not a crash."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def frontmatter_end(lines: list[str]) -> int:
@@ -48,9 +53,9 @@ def parse_frontmatter(lines: list[str], end: int) -> tuple[dict, FrontmatterErro
         return {}, None
     try:
         data = yaml.load(source, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
         line = 1 + (mark.line if mark else 0)
         col = mark.column if mark else 0
         line = min(line, end - 1) if end > 1 else 0

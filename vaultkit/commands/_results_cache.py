@@ -1,0 +1,108 @@
+"""Whole-run result cache for ``vaultkit check``: an unchanged vault is not re-checked.
+
+The key covers everything a result depends on: every file's path, size and
+modification time (notes, attachments, Obsidian and vaultkit settings), the
+effective configuration, the date, whether code runs, and the versions of
+vaultkit and torch.  Any change misses, and the per-note parse cache then
+keeps the re-check cheap.  The cache is never a source of truth: any problem
+reading or writing it means "no cache".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from .. import __version__
+from ..core.cache import cache_dir
+from ..core.files import discover
+from ..core.parse import split_lines
+
+_SETTINGS_FILES = (
+    ".obsidian/app.json",
+    ".obsidian/plugins/obsidian-spaced-repetition/data.json",
+    ".vaultkit.toml",
+    "pyproject.toml",
+)
+
+
+def _file(root: Path) -> Path:
+    digest = hashlib.sha1(str(root.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    return cache_dir() / "results" / f"{digest}.pickle"
+
+
+def _torch_version() -> str:
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+def key(root: Path, config, today, run_code: bool) -> str:
+    h = hashlib.sha256()
+    notes, attachments, problems = discover(root)
+    for entry in notes + attachments:
+        h.update(f"{entry.path}\0{entry.size}\0{entry.mtime_ns}\n".encode("utf-8", "surrogatepass"))
+    for problem in problems:
+        h.update(f"!{problem.path}\0{problem.kind}\n".encode("utf-8", "surrogatepass"))
+    for name in _SETTINGS_FILES:
+        try:
+            st = os.stat(root / name)
+            h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        except OSError:
+            h.update(f"{name}\0-\n".encode())
+    settings = {k: v for k, v in vars(config).items() if k != "source"}
+    h.update(repr(sorted(settings.items(), key=lambda kv: kv[0])).encode())
+    h.update(f"{today.isoformat()}\0{run_code}\0{__version__}\0{_torch_version()}".encode())
+    return h.hexdigest()
+
+
+class DiskReader:
+    """``read_lines(path)`` for a cached result: lines of a vault file as on disk."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def __call__(self, path: str) -> list[str]:
+        try:
+            data = (self.root / path).read_bytes()
+        except OSError:
+            return []
+        return split_lines(data.decode("utf-8-sig", "replace"))
+
+
+def load(root: Path, cache_key: str, config):
+    from ..runner import CheckResult
+
+    try:
+        with open(_file(root), "rb") as handle:
+            data = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - no usable cache
+        return None
+    if not isinstance(data, dict) or data.get("key") != cache_key:
+        return None
+    return CheckResult(
+        root=root, today=data["today"], notes=data["notes"], diagnostics=data["diagnostics"],
+        config=config, read_lines=DiskReader(root), version=__version__, paths=data["paths"],
+    )
+
+
+def save(root: Path, cache_key: str, result) -> None:
+    path = _file(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump({"key": cache_key, "today": result.today, "notes": result.notes,
+                         "diagnostics": result.diagnostics, "paths": result.paths},
+                        handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is not an error
+        try:
+            os.unlink(tmp)  # type: ignore[possibly-undefined]
+        except Exception:  # noqa: BLE001
+            pass

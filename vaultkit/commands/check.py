@@ -1,0 +1,188 @@
+"""``vaultkit check``: run the rules on a vault and report, for people and for CI."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from pathlib import Path
+
+from ..errors import UsageError
+
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check links, PyTorch API names, review schedules and code blocks",
+        description="Check every note of an Obsidian vault: broken links (VK1xx), unknown PyTorch "
+        "API names (VK2xx), spaced-repetition schedules (VK3xx), Python code blocks that fail "
+        "(VK4xx) and unreadable files (VK9xx). Exit status: 0 clean, 1 findings at or above "
+        "--fail-on, 2 usage error.",
+    )
+    parser.add_argument("vault", nargs="?", default=".", metavar="VAULT",
+                        help="the vault's root folder (default: the current folder)")
+    parser.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format (default text)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    parser.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes to run (e.g. VK1,VK301)")
+    parser.add_argument("--extend-select", metavar="CODES", help="codes or prefixes to add to the selection")
+    parser.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes to skip")
+    parser.add_argument("--exclude", metavar="GLOBS", help="comma-separated globs of notes not to report on")
+    parser.add_argument("--today", metavar="YYYY-MM-DD", help="the date schedules are checked against (default: today)")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info", "hint"), default=None,
+                        help="lowest severity that makes the exit status 1 (default: warning)")
+    parser.add_argument("--no-exec", action="store_true", help="do not run the notes' Python code blocks")
+    parser.add_argument("--exec-timeout", type=float, metavar="SECONDS", help="wall-clock limit per code block (default 30)")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N", help="notes run or parsed in parallel (default: CPUs)")
+    parser.add_argument("--no-cache", action="store_true", help="ignore and do not update vaultkit's caches")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes (writes files atomically)")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply unsafe fixes")
+    parser.add_argument("--diff", action="store_true", help="show the fixes as a diff without writing anything")
+    parser.set_defaults(handler=run)
+
+
+def _codes(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [c.strip().upper() for c in text.split(",") if c.strip()]
+
+
+def _parse_today(text: str | None) -> _dt.date:
+    if text is None:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--today {text!r}: expected a date as YYYY-MM-DD") from None
+
+
+def _overrides(args) -> dict:
+    out: dict = {}
+    if args.select is not None:
+        out["select"] = _codes(args.select)
+    if args.extend_select is not None:
+        out["extend-select"] = _codes(args.extend_select)
+    if args.ignore is not None:
+        out["extend-ignore"] = _codes(args.ignore)
+    if args.exclude is not None:
+        out["exclude"] = [g.strip() for g in args.exclude.split(",") if g.strip()]
+    if args.fail_on is not None:
+        out["fail-on"] = args.fail_on
+    exec_section: dict = {}
+    if args.no_exec:
+        exec_section["enabled"] = False
+    if args.exec_timeout is not None:
+        if args.exec_timeout <= 0:
+            raise UsageError("--exec-timeout must be a positive number of seconds")
+        exec_section["timeout"] = args.exec_timeout
+    if args.jobs is not None:
+        if args.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        exec_section["jobs"] = args.jobs
+    if args.no_cache:
+        exec_section["cache"] = False
+    if exec_section:
+        out["exec"] = exec_section
+    return out
+
+
+def run(args) -> int:
+    from .. import __version__
+    from ..config import ConfigError, load_config
+    from ..report import render
+    from ..report.color import use_color
+    from . import _results_cache
+    from .graph import _LazyProgress
+
+    today = _parse_today(args.today)
+    root = Path(args.vault)
+    if not root.exists():
+        raise UsageError(f"{args.vault}: no such folder")
+    if not root.is_dir():
+        raise UsageError(f"{args.vault}: not a folder (give the vault's root folder)")
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise UsageError("--unsafe-fixes needs --fix or --diff")
+    try:
+        config = load_config(root, _overrides(args))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    use_cache = not args.no_cache
+    run_code = config.option("exec", "enabled") is not False
+
+    result = None
+    cache_key = None
+    if use_cache and not (args.fix or args.diff):
+        cache_key = _results_cache.key(root, config, today, run_code)
+        result = _results_cache.load(root, cache_key, config)
+    if result is None:
+        result = _check(root, config, today, run_code, use_cache, args.jobs)
+        if cache_key is not None:
+            _results_cache.save(root, cache_key, result)
+
+    if args.fix or args.diff:
+        return _fix(args, root, config, today, run_code, use_cache, result)
+
+    stream = sys.stdout
+    color = args.output is None and use_color(stream)
+    text = render(args.format, result, color=color)
+    _write(args.output, text)
+    return 1 if any(d.severity >= config.fail_on for d in result.diagnostics) else 0
+
+
+def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs):
+    from .. import __version__
+    from ..core.vault import load_vault
+    from ..runner import CheckResult, check_vault, prepare_services, reported_paths
+    from .graph import _LazyProgress
+
+    progress = _LazyProgress()
+    try:
+        vault = load_vault(root, config=config, use_cache=use_cache, jobs=jobs,
+                           progress=progress.task("Reading notes"))
+        paths = reported_paths(vault, config)
+        services = prepare_services(vault, config, paths, run_code=run_code, use_cache=use_cache,
+                                    progress=progress.task("Running code blocks"))
+        diagnostics = check_vault(vault, config, today, services, paths)
+    finally:
+        progress.close()
+    return CheckResult(
+        root=root, today=today, notes=len(paths), diagnostics=diagnostics, config=config,
+        read_lines=vault.read_lines, version=__version__, paths=paths,
+    )
+
+
+def _fix(args, root, config, today, run_code, use_cache, result) -> int:
+    from ..fixes import apply_fixes
+
+    outcome = apply_fixes(root, result.diagnostics, unsafe=args.unsafe_fixes, write=args.fix)
+    for problem in outcome.problems:
+        print(f"vaultkit: {problem}", file=sys.stderr)
+    if args.diff:
+        _write(args.output, outcome.diff)
+        print(outcome.summary(write=False), file=sys.stderr)
+        return 1 if outcome.diff else 0
+    # Report what is left after fixing, as ruff does.
+    from ..report import render
+    from ..report.color import use_color
+
+    remaining = _check(root, config, today, run_code, use_cache, args.jobs)
+    text = render(args.format, remaining, color=args.output is None and use_color(sys.stdout))
+    _write(args.output, text)
+    print(outcome.summary(write=True), file=sys.stderr)
+    return 1 if any(d.severity >= config.fail_on for d in remaining.diagnostics) else 0
+
+
+def _write(path: str | None, text: str) -> None:
+    if path is None or path == "-":
+        try:
+            sys.stdout.reconfigure(encoding="utf-8")
+        except (AttributeError, ValueError):
+            pass
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
