@@ -71,9 +71,14 @@ local function run()
   table.insert(result.steps, "attached")
 
   -- 2. diagnostics: wait for the first set with a VK201, then for quiet
-  assert(vim.wait(timeout, function()
-    return has_code(published[uri], "VK201")
-  end, 50), "no VK201 diagnostic published for the note")
+  local function gone()
+    return vim.lsp.get_client_by_id(client.id) == nil
+  end
+  vim.wait(timeout, function()
+    return has_code(published[uri], "VK201") or gone()
+  end, 50)
+  assert(not gone(), "the vaultkit server exited (see its log)")
+  assert(has_code(published[uri], "VK201"), "no VK201 diagnostic published for the note")
   local seen = -1
   vim.wait(timeout, function()
     if seen == publish_count then

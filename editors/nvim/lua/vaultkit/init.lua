@@ -68,6 +68,8 @@ end
 
 local function client_config(root_dir)
   local opts = M.options
+  -- An empty Lua table would go out as a JSON list; the server expects an object.
+  local settings = next(opts.settings) and opts.settings or vim.empty_dict()
   return {
     name = NAME,
     cmd = opts.cmd,
@@ -75,9 +77,9 @@ local function client_config(root_dir)
     workspace_folders = {
       { uri = vim.uri_from_fname(root_dir), name = vim.fn.fnamemodify(root_dir, ":t") },
     },
-    init_options = opts.settings,
+    init_options = settings,
     -- Answers the server's workspace/configuration request for section "vaultkit".
-    settings = { vaultkit = opts.settings },
+    settings = { vaultkit = settings },
     capabilities = opts.capabilities,
     on_attach = opts.on_attach,
     flags = { debounce_text_changes = 150 },
