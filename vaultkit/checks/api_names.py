@@ -149,23 +149,34 @@ def check_api_names(note: Note, ctx) -> Iterable:
     index = _index(ctx)
     if index is None or not index.aliases:
         return []
-    aliases, references = note_references(note, index)
+    aliases, learned, references = note_references(note, index)
+    roots = _roots(index)
     out = []
     for reference in references:
-        table = aliases if reference.context != "import" else _roots(index)
-        resolution = resolve(index, reference.parts, table)
+        in_import = reference.context == "import"
+        resolution = resolve(index, reference.parts, roots if in_import else aliases)
         if resolution is None:
             continue
+
+        def show(qualified: str) -> str:
+            # Imports name full paths; elsewhere, prefer the note's own aliases.
+            if in_import:
+                return qualified
+            parent = qualified.rpartition(".")[0]
+            own = {alias: target for alias, target in learned.items() if target == parent}
+            mine = index.display(qualified, own)
+            return mine if mine != qualified else index.display(qualified, aliases)
+
         if resolution.status == "unknown":
             if want_unknown:
-                out.append(_unknown(ctx, note, index, reference, resolution, aliases))
+                out.append(_unknown(ctx, note, index, reference, resolution, aliases, show))
         elif resolution.deprecated_at >= 0 and want_deprecated:
-            out.append(_deprecated(ctx, note, index, reference, resolution, aliases))
+            out.append(_deprecated(ctx, note, index, reference, resolution, show))
     return out
 
 
-def note_references(note: Note, index: ApiIndex) -> tuple[dict[str, str], list[Reference]]:
-    """The note's alias table and every reference rooted at one of its aliases."""
+def note_references(note: Note, index: ApiIndex) -> tuple[dict[str, str], dict[str, str], list[Reference]]:
+    """(alias table, aliases the note's imports define, references rooted at an alias)."""
     aliases = dict(index.aliases)
     learned: dict[str, str] = {}
     assigned: set[str] = set()
@@ -180,9 +191,10 @@ def note_references(note: Note, index: ApiIndex) -> tuple[dict[str, str], list[R
         code_refs.extend(scan.references)
         learned.update(scan.aliases)
         assigned |= scan.assigned
+    own: dict[str, str] = {}
     for name, target in learned.items():
         if name != target and index.is_namespace(target):
-            aliases[name] = target
+            aliases[name] = own[name] = target
     for name in assigned - set(learned):
         if name not in index.modules:  # `torch = ...` is too odd to honour
             aliases.pop(name, None)
@@ -194,7 +206,7 @@ def note_references(note: Note, index: ApiIndex) -> tuple[dict[str, str], list[R
             if reference is not None:
                 references.append(reference)
     references.extend(r for r in code_refs if r.context == "import" or r.parts[0] in aliases)
-    return aliases, references
+    return aliases, own, references
 
 
 def _roots(index: ApiIndex) -> dict[str, str]:
@@ -213,23 +225,23 @@ def _listing(names: list[str]) -> str:
 
 
 def _unknown(ctx, note, index: ApiIndex, reference: Reference, resolution: Resolution,
-             aliases: Mapping[str, str]):
+             aliases: Mapping[str, str], show):
     bad = resolution.bad
     written = ".".join(reference.parts[: bad + 1])
     span = reference.span_through(bad)
     where = f"{resolution.root} {index.version(resolution.root)}".strip()
     leaf = reference.parts[bad]
     if resolution.placeholder is not None:
-        namespace = index.display(resolution.namespace, aliases)
+        namespace = show(resolution.namespace)
         message = f"{_quote(written)} matches no name in {_quote(namespace)} ({where})"
         suggestions = suggest(index, resolution.namespace, leaf.replace("?", "").replace("*", ""), aliases)
-        shown = [index.display(s.qualified, aliases) for s in suggestions]
+        shown = [show(s.qualified) for s in suggestions]
         if shown:
             message += f"; did you mean {_listing(shown)}?"
         return ctx.diagnostic(UnknownApiName, note.path, span, message,
                               data={"suggestions": shown, "placeholder": True})
     suggestions = suggest(index, resolution.namespace, leaf, aliases)
-    shown = [index.display(s.qualified, aliases) for s in suggestions]
+    shown = [show(s.qualified) for s in suggestions]
     message = f"{_quote(written)} is not in {where}"
     if suggestions and suggestions[0].reason == "case" and len(suggestions) == 1:
         message += " (names are case-sensitive)"
@@ -259,8 +271,7 @@ def _suggestion_fix(path: str, reference: Reference, resolution: Resolution, top
     return Fix(f"Replace with `{shown}`", (edit,), "unsafe")
 
 
-def _deprecated(ctx, note, index: ApiIndex, reference: Reference, resolution: Resolution,
-                aliases: Mapping[str, str]):
+def _deprecated(ctx, note, index: ApiIndex, reference: Reference, resolution: Resolution, show):
     at = resolution.deprecated_at
     written = ".".join(reference.parts[: at + 1])
     span = reference.span_through(at)
@@ -269,7 +280,7 @@ def _deprecated(ctx, note, index: ApiIndex, reference: Reference, resolution: Re
     replacement = _replacement(index, resolution.deprecated_name, resolution.replacement)
     fix = None
     if replacement:
-        shown = index.display(replacement, aliases)
+        shown = show(replacement)
         message += f"; use {_quote(shown)}"
         if reference.context != "import":
             fix = Fix(f"Replace with `{shown}`", (Edit(note.path, span, shown),), "unsafe")
