@@ -168,7 +168,7 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
             if list_indent >= 0 and prev_blank:
                 list_indent = -1
             scanner.scan(raw, i, 0)
-            prev_paragraph = (i, raw, 0) if (prev_blank or prev_paragraph) else None
+            prev_paragraph = (i, raw, 0)
             prev_blank = False
             continue
 
@@ -259,7 +259,7 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
         # -- prose ----------------------------------------------------------------------
         scanner.scan(content, i, prefix_len)
         plain = not lm and not quote and not content.lstrip().startswith("|")
-        prev_paragraph = (i, content, prefix_len) if plain and (prev_blank or prev_paragraph) else None
+        prev_paragraph = (i, content, prefix_len) if plain else None
         prev_blank = False
 
     if fence is not None:
@@ -296,7 +296,7 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
         comments=tuple(found.comments),
         schedules=tuple(found.schedules),
         directives=tuple(found.directives),
-        dotted_names=tuple(found.dotted),
+        dotted_names=tuple(sorted(found.dotted, key=lambda d: d.span)),
         cards=cards,
     )
 
