@@ -26,7 +26,7 @@ import time
 import types
 import warnings
 
-FORMAT = 1
+from .cache import FORMAT
 
 # Submodules that ``import torch`` does not load by itself but that notes use.
 # Each is imported if it can be (an optional dependency may be missing).
@@ -157,6 +157,24 @@ def _deprecation(obj) -> tuple[bool, str]:
     return True, found.group(1) if found else ""
 
 
+_SELF_ASSIGN = re.compile(r"^\s*self\.([A-Za-z]\w*)\s*(?::[^=\n]+)?=(?!=)", re.MULTILINE)
+
+
+def _init_attributes(cls) -> set[str]:
+    """Public attributes ``__init__`` assigns (``Optimizer.param_groups``, ``DataLoader.dataset``)."""
+    found: set[str] = set()
+    for klass in getattr(cls, "__mro__", ()):
+        init = klass.__dict__.get("__init__")
+        if init is None or not inspect.isfunction(init):
+            continue
+        try:
+            source = inspect.getsource(init)
+        except (OSError, TypeError):
+            continue
+        found.update(_SELF_ASSIGN.findall(source))
+    return found
+
+
 def _safe_getattr(obj, name):
     try:
         with warnings.catch_warnings():
@@ -209,7 +227,12 @@ def walk(root: str) -> dict:
     while queue:
         qualified, mod, depth = queue.pop(0)
         namespaces.append(qualified)
-        for name in sorted(set(dir(mod))):
+        members = set(dir(mod))
+        if type(mod) is not types.ModuleType:
+            # A module replaced by an instance of a ModuleType subclass keeps
+            # its settings as class properties (torch.backends.cudnn.benchmark).
+            members.update(n for n in dir(type(mod)) if n not in dir(types.ModuleType))
+        for name in sorted(members):
             if not _public(name):
                 continue
             ok, obj = _safe_getattr(mod, name)
@@ -238,6 +261,8 @@ def walk(root: str) -> dict:
         # Annotated instance attributes (nn.Module.training) are not in dir().
         for klass in getattr(cls, "__mro__", ()):
             members.update(getattr(klass, "__annotations__", {}) or {})
+        instance_attributes = _init_attributes(cls)
+        members.update(instance_attributes)
         for name in sorted(members):
             if not _public(name):
                 continue

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from .. import __version__ as VAULTKIT_VERSION
 
+# Bumped when the build's output changes meaning: old files are then ignored.
+FORMAT = 2
 BUILD_TIMEOUT = 600.0  # seconds; torch imports in a few seconds on a quiet machine
 
 
@@ -54,7 +56,7 @@ class ModuleKey:
         where = hashlib.sha1(f"{self.origin}|{sys.executable}".encode()).hexdigest()[:8]
         py = f"py{sys.version_info[0]}{sys.version_info[1]}"
         version = self.version or "unknown"
-        return f"{self.module}-{version}-{py}-vk{VAULTKIT_VERSION}-{where}"
+        return f"{self.module}-{version}-{py}-vk{VAULTKIT_VERSION}-f{FORMAT}-{where}"
 
 
 class IndexUnavailable(Exception):
