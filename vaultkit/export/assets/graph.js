@@ -423,7 +423,7 @@
       row.appendChild(el("span", style.label + " (" + (counts[kind] || 0) + ")"));
       box.appendChild(row);
     });
-    document.getElementById("counts").textContent = (counts.note || 0) + " notes · " + E + " links";
+    document.getElementById("counts").textContent = (counts.note || 0) + " notes · " + E + " edges";
   })();
 
   resize();
