@@ -1,5 +1,6 @@
-"""The Neovim plugin (editors/nvim) in Debian's Neovim, headless: vault roots,
-and a real session against `vaultkit lsp` (diagnostics, a quick fix, go-to-definition)."""
+"""The Neovim plugin (editors/nvim) in Debian's Neovim, headless: vault roots, and a
+real session against `vaultkit lsp` (diagnostics, a quick fix, go-to-definition, the
+:VaultkitRunBlocks / :VaultkitGraph / :VaultkitRestart commands)."""
 
 from __future__ import annotations
 
@@ -158,3 +159,17 @@ def test_end_to_end_diagnostics_quick_fix_and_definition(tmp_path):
 
     # go-to-definition on [[Torch Module]] opened the target note
     assert Path(result["definition_buffer"]) == vault / "PyTorch" / "Torch Module.md"
+
+    # :VaultkitRunBlocks: the server ran the note's code and reported on it (VK4xx)
+    assert result["run_blocks"]["error"] is None
+    assert any(code.startswith("VK4") for code in result["codes_after_run"]), result["codes_after_run"]
+
+    # :VaultkitGraph wrote a self-contained HTML page outside the vault
+    graph = Path(result["graph"]["path"])
+    assert result["graph"]["head"].lstrip().lower().startswith("<!doctype html")
+    assert vault not in graph.parents
+
+    # :VaultkitRestart replaced the server process and diagnostics came back
+    restart = result["restart"]
+    assert restart["new_id"] != restart["old_id"] and not restart["old_alive"]
+    assert restart["diagnosed"]

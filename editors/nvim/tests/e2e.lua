@@ -159,6 +159,59 @@ local function run()
   result.definition_buffer = vim.api.nvim_buf_get_name(vim.api.nvim_get_current_buf())
   result.definition_cursor = vim.api.nvim_win_get_cursor(0)
   table.insert(result.steps, "definition")
+
+  local vaultkit = require("vaultkit")
+  vim.cmd("buffer " .. bufnr)
+
+  -- 5. :VaultkitRunBlocks — the server answers, and its findings arrive as diagnostics
+  local ran = false
+  published[uri] = nil
+  assert(vaultkit.run_blocks(bufnr, function(err, reply)
+    result.run_blocks = { error = err and (err.message or vim.inspect(err)) or vim.NIL, reply = reply }
+    ran = true
+  end), "run_blocks found no server")
+  assert(vim.wait(timeout, function()
+    return ran
+  end, 50), "no reply to vaultkit.runCodeBlocks")
+  vim.wait(timeout, function()
+    return published[uri] ~= nil
+  end, 50)
+  result.codes_after_run = {}
+  for _, d in ipairs(published[uri] or {}) do
+    table.insert(result.codes_after_run, d.code)
+  end
+  table.insert(result.steps, "run blocks")
+
+  -- 6. :VaultkitGraph — the HTML page is written (open_graph = false: only its path)
+  local graph_path, graph_error
+  local graph_done = false
+  vaultkit.graph(function(path, message)
+    graph_path, graph_error, graph_done = path, message, true
+  end)
+  assert(vim.wait(timeout, function()
+    return graph_done
+  end, 50), "the graph command did not finish")
+  assert(graph_path, "graph failed: " .. tostring(graph_error))
+  local page = io.open(graph_path):read("*a")
+  result.graph = { path = graph_path, size = #page, head = page:sub(1, 200) }
+  table.insert(result.steps, "graph")
+
+  -- 7. :VaultkitRestart — a new server process, attached again, diagnosing again
+  local old_id = client.id
+  published[uri] = nil
+  vim.cmd("VaultkitRestart")
+  local new_client
+  vim.wait(timeout, function()
+    new_client = compat.clients("vaultkit", bufnr)[1]
+    return new_client ~= nil and new_client.id ~= old_id and has_code(published[uri], "VK201")
+  end, 50)
+  result.restart = {
+    old_id = old_id,
+    new_id = new_client and new_client.id or vim.NIL,
+    old_alive = vim.lsp.get_client_by_id(old_id) ~= nil,
+    diagnosed = has_code(published[uri], "VK201"),
+  }
+  table.insert(result.steps, "restart")
 end
 
 local ok, err = xpcall(run, debug.traceback)

@@ -117,19 +117,24 @@ local function client_for(bufnr)
 end
 
 --- Ask the server to run the code blocks of a note (the current buffer by default).
-function M.run_blocks(bufnr)
+--- The results arrive as diagnostics; on_done(err, result) is called with the reply.
+function M.run_blocks(bufnr, on_done)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local client = client_for(bufnr)
   if not client then
     notify("no vaultkit server is attached to this buffer", vim.log.levels.WARN)
-    return
+    return false
   end
   local params = { command = RUN_CODE_BLOCKS, arguments = { vim.uri_from_bufnr(bufnr) } }
-  compat.request(client, "workspace/executeCommand", params, function(err)
+  compat.request(client, "workspace/executeCommand", params, function(err, result)
     if err then
       notify("running code blocks failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
     end
+    if on_done then
+      on_done(err, result)
+    end
   end, bufnr)
+  return true
 end
 
 --- Write the vault graph as HTML to a temporary file and open it.
