@@ -8,6 +8,7 @@ send 10k items per keystroke (Foam's 5-10 s completion).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import TYPE_CHECKING
 
@@ -91,6 +92,8 @@ async def complete(ls: "VaultkitServer", params: types.CompletionParams):
     if path is None:
         return None
     found = ls.state.lookup(path)
+    if found is None:  # the vault is still loading: wait for it rather than answer nothing
+        found = await asyncio.get_running_loop().run_in_executor(ls.state.executor, ls.state.vault_for, path)
     if found is None:
         return None
     vault_state, rel = found

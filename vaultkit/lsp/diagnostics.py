@@ -88,7 +88,7 @@ class DiagnosticsManager:
             timer.cancel()
         running = self._running.get(uri)
         if running is not None and not running.done():
-            await asyncio.shield(running)
+            await asyncio.wait([running])
         text = self._texts.pop(uri, None)
         if text is None:
             return
@@ -98,7 +98,7 @@ class DiagnosticsManager:
         future = self._job(self._update_and_check, path, text)
         self._running[uri] = future
         try:
-            await future
+            await asyncio.wait([future])  # a failed check is logged by _deliver_done; requests go on
         finally:
             if self._running.get(uri) is future:
                 del self._running[uri]

@@ -345,6 +345,8 @@ async def document_links(ls: "VaultkitServer", params: types.DocumentLinkParams)
         path = targets[0]
         uri = doc.uri_of(path)
         if path in doc.vault.notes and link.anchor:
-            uri += f"#L{anchor_span(doc.vault, path, link).line + 1}"
+            landing = anchor_span(doc.vault, path, link)
+            if landing is not START:
+                uri += f"#L{landing.line + 1}"
         result.append(types.DocumentLink(range=doc.range(link.target_span), target=uri, tooltip=path))
     return result

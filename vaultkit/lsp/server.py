@@ -26,6 +26,7 @@ class VaultkitServer(LanguageServer):
         self.state = State()
         self.diagnostics = DiagnosticsManager(self)
         self.watcher = watch.Watcher(self)
+        self.ready = asyncio.Event()  # set once the workspace folders' vaults are loaded
 
     @property
     def encoding(self) -> str:
@@ -43,8 +44,11 @@ def build() -> VaultkitServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: VaultkitServer, params: types.InitializedParams):
-        await watch.pull_settings(ls)
-        await watch.start(ls)
+        try:
+            await watch.pull_settings(ls)
+            await watch.start(ls)
+        finally:
+            ls.ready.set()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: VaultkitServer, params: types.DidChangeConfigurationParams):
@@ -118,7 +122,8 @@ def build() -> VaultkitServer:
         return await navigation.document_symbols(ls, params)
 
     @server.feature(types.WORKSPACE_SYMBOL)
-    def workspace_symbols(ls: VaultkitServer, params: types.WorkspaceSymbolParams):
+    async def workspace_symbols(ls: VaultkitServer, params: types.WorkspaceSymbolParams):
+        await watch.wait_ready(ls)
         return navigation.workspace_symbols(ls, params)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)

@@ -95,6 +95,13 @@ async def start(ls: "VaultkitServer") -> None:
     await load_roots(ls)
 
 
+async def wait_ready(ls: "VaultkitServer", timeout: float = 30) -> None:
+    try:
+        await asyncio.wait_for(ls.ready.wait(), timeout)
+    except asyncio.TimeoutError:
+        pass
+
+
 async def load_roots(ls: "VaultkitServer") -> None:
     loop = asyncio.get_running_loop()
     for root in ls.state.folder_roots():
