@@ -98,6 +98,7 @@ class Server:
         self.selector = selectors.DefaultSelector()
         self.inbuf = b""
         self.closing = False
+        self.reaping: list[Job] = []
 
     def send(self, message: dict) -> None:
         data = (json.dumps(message) + "\n").encode("utf-8")
@@ -150,10 +151,14 @@ class Server:
                 job.sandbox = message["mechanisms"]
             elif kind == "end":
                 job.ended = True
+                self.finish(job)
+                return
             elif kind == "crash":
                 job.crash = message["message"]
 
-    def finish(self, job: Job) -> None:
+    def finish(self, job: Job, status: int | None = None) -> None:
+        """Report the job.  After a clean "end" the reply goes out before the child
+        is reaped: tearing down a forked torch process costs tens of ms."""
         self.selector.unregister(job.fd)
         del self.running[job.fd]
         os.close(job.fd)
@@ -161,11 +166,25 @@ class Server:
             os.killpg(job.pid, signal.SIGKILL)  # grandchildren left behind by the note
         except (ProcessLookupError, PermissionError):
             pass
-        _, status = os.waitpid(job.pid, 0)
-        self.complete_results(job, status)
+        if status is None and not job.ended:
+            _, status = os.waitpid(job.pid, 0)
+            job.pid = -job.pid  # reaped
+        self.complete_results(job, status or 0)
         self.send({"t": "done", "id": job.id, "blocks": [R.block_to_json(b) for b in job.results],
                    "sandbox": job.sandbox, "seconds": time.monotonic() - job.started})
-        shutil.rmtree(job.scratch, ignore_errors=True)
+        self.reaping.append(job)
+
+    def reap(self) -> None:
+        for job in list(self.reaping):
+            if job.pid > 0:
+                try:
+                    pid, _ = os.waitpid(job.pid, os.WNOHANG)
+                except ChildProcessError:
+                    pid = job.pid
+                if pid == 0:
+                    continue
+            self.reaping.remove(job)
+            shutil.rmtree(job.scratch, ignore_errors=True)
 
     def complete_results(self, job: Job, status: int) -> None:
         """Turn an abnormal end into a result for the running block; the rest did not run."""
@@ -228,10 +247,12 @@ class Server:
 
     def serve(self) -> None:
         self.selector.register(self.rfd, selectors.EVENT_READ, None)
-        while not (self.closing and not self.running):
+        while not (self.closing and not self.running and not self.reaping):
             while self.queue and len(self.running) < self.jobs_limit and not self.closing:
                 self.start(self.queue.pop(0))
             deadlines = [j.deadline for j in self.running.values()]
+            if self.reaping:
+                deadlines.append(time.monotonic() + 0.05)
             wait = max(min(deadlines) - time.monotonic(), 0) + 0.01 if deadlines else None
             if wait is not None and wait == float("inf"):
                 wait = None
@@ -249,6 +270,7 @@ class Server:
                 else:
                     self.on_child_output(key.data)
             self.check_deadlines()
+            self.reap()
 
 
 def main() -> None:
