@@ -14,11 +14,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE_VAULT = REPO / "vault-sample"
-SEEDS = Path("/work/shared/seeds")
-
-
 @dataclass
 class CliResult:
     code: int
