@@ -292,3 +292,13 @@ def test_summary_line_tells_what_happened(vault):
     )
     done = apply_fixes(vault, ds[2:], unsafe=True, write=True)
     assert done.summary(write=True) == "Fixed 1 problem."
+
+
+def test_read_only_note_is_left_alone(vault):
+    note = vault / "Deep Learning/RNN.md"
+    note.chmod(0o444)
+    out = apply_fixes(vault, [replace("Deep Learning/RNN.md", 1, 4, 11, "nn.LSTM")], unsafe=False, write=True)
+    assert (out.applied, out.skipped) == (0, 1)
+    assert "read-only" in out.problems[0]
+    assert b"nn.LTSM" in note.read_bytes()
+    assert stat.S_IMODE(note.stat().st_mode) == 0o444

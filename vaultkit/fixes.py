@@ -17,7 +17,8 @@ is on disk: lines end at ``\\n``, ``\\r\\n`` or ``\\r`` and a leading BOM is
 not part of line 0, as in ``vaultkit.core.parse``.  Files keep their BOM and
 their line endings: new text written into a CRLF file gets CRLF.  An edit with
 ``span=None`` creates a file and never overwrites one.  Paths that leave the
-vault (``..``, absolute paths, symlinks pointing outside) are refused.  Writes
+vault (``..``, absolute paths, symlinks pointing outside) are refused, and so
+are read-only files.  Writes
 are atomic: a temporary file in the same directory, then ``os.replace``, with
 the original file's permission bits.
 """
@@ -104,6 +105,9 @@ def _load(root: Path, path: str) -> _File:
         return _File(path, disk, exists=False)
     if not disk.is_file():
         raise _Refused(f"{path}: not a regular file")
+    # os.replace would go round a read-only mode; the user set it for a reason.
+    if not disk.stat().st_mode & 0o222:
+        raise _Refused(f"{path}: read-only, left untouched")
     try:
         data = disk.read_bytes()
     except OSError as exc:
