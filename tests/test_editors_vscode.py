@@ -101,23 +101,44 @@ def test_server_document_selector_is_markdown_files():
     assert MANIFEST["main"] == "./out/extension.js"
 
 
-@pytest.mark.slow
-def test_build_and_package_the_vsix(tmp_path):
+def _run(cwd: Path, *cmd: str) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A copy of the extension after `npm ci`, `npm run compile` and `npm run package`."""
     npm = shutil.which("npm")
     if npm is None:
         pytest.skip("npm is not installed")
-    work = tmp_path / "vscode"
+    work = tmp_path_factory.mktemp("vscode") / "vscode"
     shutil.copytree(EXT, work, ignore=shutil.ignore_patterns("node_modules", "out", "*.vsix"))
+    _run(work, npm, "ci", "--no-audit", "--no-fund")
+    compiled = _run(work, npm, "run", "compile")
+    _run(work, npm, "run", "package")
+    return work, compiled
 
-    def run(*cmd: str) -> str:
-        proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
-        return proc.stdout + proc.stderr
 
-    run(npm, "ci", "--no-audit", "--no-fund")
-    compiled = run(npm, "run", "compile")
+@pytest.mark.slow
+def test_compiles_with_strict_typescript(built):
+    work, compiled = built
+    assert json.loads((EXT / "tsconfig.json").read_text())["compilerOptions"]["strict"] is True
     assert "error TS" not in compiled
-    run(npm, "run", "package")
+    assert (work / "out" / "extension.js").is_file()
+
+
+@pytest.mark.slow
+def test_unit_tests_of_settings_server_command_and_vault_root_pass(built):
+    work, _ = built
+    output = _run(work, "npm", "test")
+    assert re.search(r"# pass ([1-9]\d*)", output) and "# fail 0" in output, output
+
+
+@pytest.mark.slow
+def test_vsix_holds_everything_the_extension_needs_at_run_time(built):
+    work, _ = built
     vsix = work / f"vaultkit-{MANIFEST['version']}.vsix"
     assert vsix.is_file()
 
@@ -125,8 +146,8 @@ def test_build_and_package_the_vsix(tmp_path):
         names = set(archive.namelist())
         assert {"extension.vsixmanifest", "extension/package.json", "extension/out/extension.js"} <= names
         assert {"extension/readme.md", "extension/LICENSE.txt"} <= names
-        # one bundle: no sources, no node_modules, no stray tsc output
-        assert not [n for n in names if n.endswith(".ts") or "node_modules/" in n]
+        # one bundle: no sources, no tests, no node_modules, no stray tsc output
+        assert not [n for n in names if n.endswith(".ts") or "node_modules/" in n or "/test/" in n]
         assert [n for n in names if n.startswith("extension/out/")] == ["extension/out/extension.js"]
         bundle = archive.read("extension/out/extension.js").decode("utf-8")
         packaged = json.loads(archive.read("extension/package.json"))
@@ -136,5 +157,6 @@ def test_build_and_package_the_vsix(tmp_path):
     required = set(re.findall(r'require\("([^"]+)"\)', bundle))
     builtins = {"child_process", "crypto", "fs", "net", "os", "path", "util", "url", "events", "stream"}
     assert required - builtins == {"vscode"}
-    assert "exports.activate" in bundle or "activate:" in bundle
+    assert "activate:" in bundle and "deactivate:" in bundle
     assert packaged["contributes"] == MANIFEST["contributes"]
+    assert packaged["activationEvents"] == MANIFEST["activationEvents"]
