@@ -69,6 +69,15 @@ class ApiIndex:
         self._by_folded_leaf: dict[str, list[str]] | None = None
         self._details: dict[str, list] = {}
         self._details_loaded: set[str] = set()
+        self._memo: dict = {}
+
+    def memo(self, key, compute):
+        """A value derived from this index, computed once (suggestion pools)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     # -- lookups used by the check ------------------------------------------------
     def __contains__(self, qualified: str) -> bool:

@@ -372,3 +372,77 @@ def _import_from(node: ast.ImportFrom, lines, col_of, where, references, aliases
             Reference(tuple(parts) + (alias.name,), module_ref.spans + (name_span,), "import")
         )
         aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+
+# -- the quick pass: most blocks need no parse at all --------------------------------
+#
+# A block whose every torch reference is real produces no diagnostic, whether or
+# not a reference sits in a string.  So the checker first reads blocks with the
+# regular expressions below and parses (ast, else tokenize) only a block where a
+# reference looks wrong or an import is too unusual for them.
+
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:import|from)\b.*$", re.MULTILINE)
+_SIMPLE_IMPORT = re.compile(
+    r"[ \t]*import[ \t]+(?P<names>[\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*)"
+    r"[ \t]*(?:#.*)?"
+)
+_SIMPLE_FROM = re.compile(
+    r"[ \t]*from[ \t]+(?P<module>\w[\w.]*)[ \t]+import[ \t]+"
+    r"(?P<names>\w+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*\w+(?:[ \t]+as[ \t]+\w+)?)*)[ \t]*(?:#.*)?"
+)
+_ASSIGNED = re.compile(
+    r"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)|\bfor[ \t]+(\w+)[ \t]+in\b|\bas[ \t]+(\w+)", re.MULTILINE
+)
+
+
+class QuickImports(NamedTuple):
+    aliases: dict[str, str]
+    modules: list[str]  # dotted paths the imports name ("torch.nn", "torch.nn.Linear")
+
+
+def quick_imports(text: str) -> QuickImports | None:
+    """Aliases and imported paths of one-line imports; None when an import is unusual."""
+    aliases: dict[str, str] = {}
+    modules: list[str] = []
+    for found in _IMPORT_LINE.finditer(text):
+        line = found.group(0)
+        simple = _SIMPLE_IMPORT.fullmatch(line)
+        if simple:
+            for item in simple.group("names").split(","):
+                name, _, alias = (p.strip() for p in item.partition(" as "))
+                modules.append(name)
+                if alias:
+                    aliases[alias] = name
+                else:
+                    aliases.setdefault(name.split(".")[0], name.split(".")[0])
+            continue
+        simple = _SIMPLE_FROM.fullmatch(line)
+        if simple is None:
+            return None  # parenthesised, relative, starred, or not code at all
+        module = simple.group("module")
+        for item in simple.group("names").split(","):
+            name, _, alias = (p.strip() for p in item.partition(" as "))
+            modules.append(f"{module}.{name}")
+            aliases[alias or name] = f"{module}.{name}"
+    return QuickImports(aliases, modules)
+
+
+def quick_assigned(text: str) -> set[str]:
+    """Names a block binds as variables (``optim = ...``); may include names in strings."""
+    return {next(g for g in found.groups() if g) for found in _ASSIGNED.finditer(text)}
+
+
+_CHAIN_CACHE: dict[frozenset, re.Pattern[str]] = {}
+
+
+def quick_chains(text: str, roots: Iterable[str]) -> list[str]:
+    """Dotted chains starting with one of ``roots`` (strings and comments included)."""
+    key = frozenset(roots)
+    pattern = _CHAIN_CACHE.get(key)
+    if pattern is None:
+        names = "|".join(sorted((re.escape(r) for r in key), key=len, reverse=True))
+        pattern = re.compile(rf"(?<![\w.])(?:{names})(?:\.[A-Za-z_]\w*)+")
+        if len(_CHAIN_CACHE) > 64:
+            _CHAIN_CACHE.clear()
+        _CHAIN_CACHE[key] = pattern
+    return pattern.findall(text)

@@ -180,9 +180,10 @@ def _similar(
 
     folded = leaf.casefold()
     choices = index.children(namespace)
+    folded_choices = index.memo(("folded", namespace), lambda: [c.casefold() for c in choices])
     scored = process.extract(
         folded,
-        [c.casefold() for c in choices],
+        folded_choices,
         scorer=OSA.normalized_similarity,
         score_cutoff=SIMILARITY_CUTOFF,
         limit=20,
@@ -192,9 +193,12 @@ def _similar(
     if len(leaf) >= 4:
         # The name may live in another namespace (torch.Lienar -> nn.Linear).
         leaves = _module_leaves(index, root)
+        folded_leaves = index.memo(
+            ("folded-leaves", root), lambda: [q.rpartition(".")[2].casefold() for q in leaves]
+        )
         scored = process.extract(
             folded,
-            [q.rpartition(".")[2].casefold() for q in leaves],
+            folded_leaves,
             scorer=OSA.normalized_similarity,
             score_cutoff=GLOBAL_CUTOFF,
             limit=20,
@@ -221,7 +225,11 @@ def _similar(
 
 
 def _module_leaves(index: ApiIndex, root: str) -> list[str]:
-    """Canonical names directly under the indexed modules of ``root`` (not methods)."""
+    """Canonical names directly under the primary modules of ``root`` (not methods)."""
+    return index.memo(("module-leaves", root), lambda: _collect_module_leaves(index, root))
+
+
+def _collect_module_leaves(index: ApiIndex, root: str) -> list[str]:
     out = []
     for namespace in index.module_namespaces(root):
         for leaf in index.children(namespace):

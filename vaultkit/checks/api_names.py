@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from ..apiindex import ApiIndex, load_index
-from ..apiindex.refs import Reference, is_python_block, reference_from_text, scan_code
+from ..apiindex.refs import (
+    Reference,
+    is_python_block,
+    quick_assigned,
+    quick_chains,
+    quick_imports,
+    reference_from_text,
+    scan_code,
+)
 from ..apiindex.resolve import Resolution, Suggestion, resolve, suggest
 from ..core.model import Note
 from ..diagnostics import Edit, Fix, Severity
@@ -176,21 +184,36 @@ def check_api_names(note: Note, ctx) -> Iterable:
 
 
 def note_references(note: Note, index: ApiIndex) -> tuple[dict[str, str], dict[str, str], list[Reference]]:
-    """(alias table, aliases the note's imports define, references rooted at an alias)."""
+    """(alias table, aliases the note's imports define, references rooted at an alias).
+
+    Code blocks are first read with regular expressions (imports, assigned
+    names, candidate chains); only a block with a reference that does not
+    resolve cleanly, or an import the expressions cannot read, is parsed
+    (ast, else tokenize) to get exact references outside strings and comments.
+    """
     aliases = dict(index.aliases)
+    roots = _roots(index)
     learned: dict[str, str] = {}
     assigned: set[str] = set()
     code_refs: list[Reference] = []
     triggers = tuple(f"{alias}." for alias in aliases) + ("import",)
+    quick: list[tuple[object, str, list[str]]] = []  # (block, text, imported paths)
     for block in note.code_blocks:
         if not is_python_block(block):
             continue
-        if not any(trigger in line for line in block.lines for trigger in triggers):
-            continue  # nothing torch-like: skip the tokenizer
-        scan = scan_code(block.lines, block.content_line, block.columns, pycon=block.lang == "pycon")
-        code_refs.extend(scan.references)
-        learned.update(scan.aliases)
-        assigned |= scan.assigned
+        text = "\n".join(block.lines)
+        if not any(trigger in text for trigger in triggers):
+            continue  # nothing torch-like: no reference, no import
+        imports = quick_imports(text) if block.lang != "pycon" else None
+        if imports is None:
+            scan = _full_scan(block)
+            code_refs.extend(scan.references)
+            learned.update(scan.aliases)
+            assigned |= scan.assigned
+            continue
+        learned.update(imports.aliases)
+        assigned |= quick_assigned(text)
+        quick.append((block, text, imports.modules))
     own: dict[str, str] = {}
     for name, target in learned.items():
         if name != target and index.is_namespace(target):
@@ -198,6 +221,12 @@ def note_references(note: Note, index: ApiIndex) -> tuple[dict[str, str], dict[s
     for name in assigned - set(learned):
         if name not in index.modules:  # `torch = ...` is too odd to honour
             aliases.pop(name, None)
+    for block, text, modules in quick:
+        clean = all(_clean(index, path, roots) for path in modules) and all(
+            _clean(index, chain, aliases) for chain in quick_chains(text, aliases)
+        )
+        if not clean:
+            code_refs.extend(_full_scan(block).references)
     references: list[Reference] = []
     for dotted in note.dotted_names:
         head = dotted.text.split(".", 1)[0]
@@ -207,6 +236,16 @@ def note_references(note: Note, index: ApiIndex) -> tuple[dict[str, str], dict[s
                 references.append(reference)
     references.extend(r for r in code_refs if r.context == "import" or r.parts[0] in aliases)
     return aliases, own, references
+
+
+def _full_scan(block):
+    return scan_code(block.lines, block.content_line, block.columns, pycon=block.lang == "pycon")
+
+
+def _clean(index: ApiIndex, dotted: str, aliases: Mapping[str, str]) -> bool:
+    """True when ``dotted`` is not a reference, or a real, current name."""
+    resolution = resolve(index, tuple(dotted.split(".")), aliases)
+    return resolution is None or (resolution.status == "ok" and resolution.deprecated_at < 0)
 
 
 def _roots(index: ApiIndex) -> dict[str, str]:
