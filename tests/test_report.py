@@ -61,7 +61,8 @@ FAKE_RULES = {
         """Link to a note that does not exist.
 
         ## What it does
-        Finds wikilinks whose target note is not in the vault.
+        Finds wikilinks whose target note
+        is not in the vault.
 
         ## Why is this bad?
         Obsidian shows the link, clicking it creates an empty note.
@@ -294,6 +295,12 @@ def test_text_shows_paths_relative_to_the_working_directory():
     assert outside.startswith("/elsewhere/vault/Deep Learning/Tensors.md:2:18:")
 
 
+def test_text_summary_when_only_unsafe_fixes_exist():
+    only_unsafe = [d for d in diagnostics() if d.code == "VK201"]
+    out = render("text", make_result(only_unsafe), base=BASE)
+    assert out.endswith("Found 2 problems (1 fixable with --fix --unsafe-fixes).\n")
+
+
 def test_text_clean_vault_says_so():
     assert render("text", make_result([]), base=BASE) == "All checks passed!\n"
 
@@ -372,6 +379,7 @@ def test_sarif_is_2_1_0_with_rules_from_the_rule_docs():
     rules = {r["id"]: r for r in driver["rules"]}
     assert set(rules) == {"VK101", "VK102", "VK201", "VK301", "VK401"}
     assert rules["VK101"]["shortDescription"]["text"] == "Link to a note that does not exist."
+    # the hard-wrapped "What it does" section, unwrapped
     assert rules["VK101"]["fullDescription"]["text"] == (
         "Finds wikilinks whose target note is not in the vault."
     )

@@ -42,7 +42,10 @@ def _rule_class(code: str):
 def _section(doc: str, title: str) -> str:
     """The text under ``## title`` in a rule docstring, up to the next heading."""
     match = re.search(rf"^##\s+{re.escape(title)}\s*$(.*?)(?=^##\s|\Z)", doc, re.M | re.S)
-    return match.group(1).strip() if match else ""
+    if not match:
+        return ""
+    # Docstrings are hard-wrapped; a plain-text description reads better unwrapped.
+    return re.sub(r"(?<!\n)\n(?!\n)", " ", match.group(1).strip())
 
 
 def _rule_descriptor(code: str, name: str) -> dict[str, Any]:

@@ -190,7 +190,7 @@ def _summary(diagnostics: list[Diagnostic], paint: _Paint) -> list[str]:
     if safe:
         extras.append(f"{safe} fixable with --fix")
     if unsafe:
-        extras.append(f"{unsafe} more with --unsafe-fixes")
+        extras.append(f"{unsafe} more with --unsafe-fixes" if safe else f"{unsafe} fixable with --fix --unsafe-fixes")
     if extras:
         tail += f" ({', '.join(extras)})"
     out.append(paint(tail + ".", _BOLD))
