@@ -48,9 +48,10 @@ async def code_actions(ls: "VaultkitServer", params: types.CodeActionParams):
     for diag, item in zip(report.diagnostics, report.items):
         if not _overlaps(diag.span, start, end):
             continue
-        if diag.fix is not None:
+        fixes = ([diag.fix] if diag.fix is not None else []) + list(getattr(diag, "alternatives", ()))
+        for n, fix in enumerate(fixes):
             edit = convert.fix_to_workspace_edit(
-                diag.fix,
+                fix,
                 doc.encoding,
                 uri_of=doc.uri_of,
                 lines_of=doc.lines_of,
@@ -58,7 +59,8 @@ async def code_actions(ls: "VaultkitServer", params: types.CodeActionParams):
                 resource_operations=can_create,
             )
             if edit is not None:
-                actions.append(convert.fix_to_code_action(diag.fix, [item], edit, preferred=diag.fix.is_safe))
+                preferred = n == 0 and fix is diag.fix and fix.is_safe
+                actions.append(convert.fix_to_code_action(fix, [item], edit, preferred=preferred))
         line = diag.span.line
         if (line, diag.code) in disabled or _in_code(doc.note, line) or line >= len(doc.lines):
             continue

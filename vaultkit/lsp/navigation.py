@@ -26,7 +26,10 @@ START = Span(0, 0, 0, 0)
 
 
 def _same_heading(a: str, b: str) -> bool:
-    return a.strip().casefold() == b.strip().casefold()
+    """Heading comparison as the engine does it when it checks heading links."""
+    from ..core.vault import normalize_heading
+
+    return normalize_heading(a) == normalize_heading(b)
 
 
 def anchor_span(vault, path: str, link) -> Span:

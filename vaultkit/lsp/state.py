@@ -310,7 +310,7 @@ class State:
         services: dict[str, Any] = dict(self.services_extra)
         api = self.api_index(state.config)
         if api is not None:
-            services["api"] = api
+            services["api_index"] = api
         results = self.exec_results.get(state.root)
         if results:
             services["exec"] = results
