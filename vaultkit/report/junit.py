@@ -51,7 +51,8 @@ def render(result, *, color: bool = False, base: Path | None = None) -> str:
         failures=str(failed_cases),
         errors="0",
         skipped="0",
-        timestamp=result.today.isoformat(),
+        # the check date, not the clock: reports stay reproducible
+        timestamp=f"{result.today.isoformat()}T00:00:00",
     )
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="vaultkit.version", value=_clean(str(result.version)))
