@@ -77,7 +77,8 @@ def run(args) -> int:
     try:
         vault = load_vault(root, config=config, progress=progress.task("Reading notes"))
         if args.stats:
-            include |= {"unresolved"}  # the ranking of unresolved targets needs them
+            # Every link counts in the totals, and unresolved targets are ranked.
+            include |= {"unresolved", "attachments"}
         graph = build_graph(vault, include, progress=progress.task("Building graph"))
         graph.graph["name"] = root.resolve().name or str(root)
         if args.stats:

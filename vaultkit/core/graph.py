@@ -10,7 +10,8 @@ Nodes (every node has ``kind``, ``title``, ``path``, ``size``, ``tags``, ``alias
   link that matches several files equally well.  Which one Obsidian opens is not
   defined, so vaultkit draws no edge to any candidate; the node lists them in
   ``candidates``.
-- ``attachment`` (``"attachments"``): id = the vault path with its extension
+- ``attachment`` (``"attachments"``): every attachment, linked or not (as in
+  Obsidian's graph); id = the vault path with its extension
   (``attachment:<path>`` if a note already has that id).
 - ``tag`` (``"tags"``): id ``tag:<name lowercased>``, title ``#<first spelling>``.
 
@@ -151,6 +152,12 @@ def _build_graph(vault, include, progress) -> nx.DiGraph:
             aliases=list(note.aliases),
         )
 
+    if "attachments" in include:
+        # Obsidian's graph shows every attachment when asked, linked or not.
+        for path in sorted(vault.attachments):
+            if keep_ignored or not vault.is_ignored(path):
+                _attachment_node(graph, path, vault.attachments[path])
+
     edges = _EdgeAccumulator()
     missing: dict[tuple[str, str], str] = {}  # (status, _target_key) -> node id (first spelling)
     total = len(paths)
@@ -177,6 +184,15 @@ def _extra_node(kind: str, title: str, path: str = "", size: int = 0, **more) ->
     return dict(kind=kind, title=title, path=path, size=size, tags=[], aliases=[], **more)
 
 
+def _attachment_node(graph: nx.DiGraph, path: str, size: int) -> str:
+    node_id = path
+    if graph.nodes.get(node_id, {}).get("kind") == "note":  # a note named "x.png.md"
+        node_id = "attachment:" + path
+    if node_id not in graph:
+        graph.add_node(node_id, **_extra_node("attachment", _file_title(path), path, size))
+    return node_id
+
+
 def _link_target_node(vault, graph, link, source_path, include, node_of_path, missing):
     """The node id a link points at (adding the node if needed), or None to drop it."""
     if not link.target:  # [[#Heading]] / [[#^block]]: a link to the note itself
@@ -190,13 +206,7 @@ def _link_target_node(vault, graph, link, source_path, include, node_of_path, mi
             return None
         if "attachments" not in include:
             return None
-        node_id = target_path
-        if graph.nodes.get(node_id, {}).get("kind") == "note":  # a note "x.png.md"
-            node_id = "attachment:" + target_path
-        if node_id not in graph:
-            size = vault.attachments.get(target_path, 0)
-            graph.add_node(node_id, **_extra_node("attachment", _file_title(target_path), target_path, size))
-        return node_id
+        return _attachment_node(graph, target_path, vault.attachments.get(target_path, 0))
     if "unresolved" not in include:
         return None
     key = (resolution.status, _target_key(link.target))
@@ -235,9 +245,9 @@ def graph_stats(graph: nx.DiGraph, top: int = 10) -> dict:
     """What ``--stats`` reports, as plain data (JSON-ready, deterministic order).
 
     - ``notes``: note nodes; ``links``: link occurrences (wikilinks, embeds,
-      Markdown links; tags excluded) from notes, resolved or not;
-      ``resolved_links`` of those that reach a node in the graph that is a note
-      or attachment.
+      Markdown links; not tags) from notes to nodes of the graph: build it with
+      ``unresolved`` and ``attachments`` to count every link written;
+      ``resolved_links``: those that reach a note or an attachment.
     - ``unresolved``: targets ranked by how many links point at them, then by
       name, each with ``links`` and ``notes`` (distinct linking notes).  Needs a
       graph built with ``include={"unresolved"}``.

@@ -8,6 +8,7 @@ attributes, which Graphviz keeps and ignores.
 
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 import networkx as nx
@@ -22,10 +23,14 @@ _NODE_STYLE = {
 _EDGE_STYLE = {"embed": "style=bold", "tag": 'style=dotted, color="seagreen"'}
 
 
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+
+
 def quote(text: object) -> str:
-    """A DOT double-quoted string (backslashes doubled so labels show them as written)."""
-    value = str(text).replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + value.replace("\r", "").replace("\n", "\\n") + '"'
+    """A DOT double-quoted string (backslashes doubled so labels show them as
+    written; line breaks as ``\\n``; other control characters dropped)."""
+    value = _CONTROL.sub("", str(text).replace("\\", "\\\\").replace('"', '\\"'))
+    return '"' + value.replace("\n", "\\n") + '"'
 
 
 def _attr_value(value: object) -> str:

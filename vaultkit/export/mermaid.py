@@ -14,7 +14,8 @@ from typing import TextIO
 
 import networkx as nx
 
-_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "\n": " ", "\r": ""}
+_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "\n": " "}
+_ENTITIES.update({chr(c): "" for c in (*range(0x0A), *range(0x0B, 0x20), 0x7F)})
 _ARROW = {"embed": "==>", "tag": "-.->"}
 _CLASSES = {
     "unresolved": "fill:#fff,stroke:#999,stroke-dasharray:4 3,color:#777",

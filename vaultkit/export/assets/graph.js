@@ -131,7 +131,8 @@
       step(1 - iteration / maxIterations);
       iteration++;
     }
-    if (!userMoved) fit();
+    if (follow && selected >= 0) centreOn(selected);
+    else if (!userMoved) fit();
     draw();
     if (iteration < maxIterations) {
       setTimeout(runLayout, 0);
@@ -142,7 +143,9 @@
 
   // ---------------------------------------------------------------- view
   var scale = 1, offsetX = 0, offsetY = 0, width = 0, height = 0, ratio = 1;
-  var userMoved = false, hover = -1, selected = -1;
+  // userMoved: the user panned or zoomed, so the layout stops refitting the view;
+  // follow: a searched note stays centred while the layout still moves it.
+  var userMoved = false, follow = false, hover = -1, selected = -1;
 
   function resize() {
     ratio = window.devicePixelRatio || 1;
@@ -308,7 +311,7 @@
     if (drag) {
       var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
       if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
-      if (drag.moved) { offsetX = drag.ox + dx; offsetY = drag.oy + dy; userMoved = true; redraw(); }
+      if (drag.moved) { offsetX = drag.ox + dx; offsetY = drag.oy + dy; userMoved = true; follow = false; redraw(); }
       return;
     }
     var found = nodeAt(ev.clientX, ev.clientY);
@@ -325,7 +328,7 @@
     var next = Math.min(Math.max(scale * factor, 0.01), 40);
     offsetX = ev.clientX - (ev.clientX - offsetX) * (next / scale);
     offsetY = ev.clientY - (ev.clientY - offsetY) * (next / scale);
-    scale = next; userMoved = true;
+    scale = next; userMoved = true; follow = false;
     redraw();
   }, { passive: false });
   window.addEventListener("keydown", function (ev) {
@@ -335,15 +338,20 @@
 
   function select(i, centre) {
     selected = i;
-    if (i >= 0 && centre) {
+    follow = i >= 0 && centre;
+    if (follow) {
       scale = Math.max(scale, 1.5);
-      offsetX = width / 2 - x[i] * scale;
-      offsetY = height / 2 - y[i] * scale;
+      centreOn(i);
       userMoved = true;
     }
     showInfo(i);
     body.setAttribute("data-selected", i >= 0 ? data.nodes.id[i] : "");
     draw();
+  }
+
+  function centreOn(i) {
+    offsetX = width / 2 - x[i] * scale;
+    offsetY = height / 2 - y[i] * scale;
   }
 
   function el(tag, text) { var node = document.createElement(tag); if (text != null) node.textContent = text; return node; }
@@ -358,8 +366,10 @@
     info.appendChild(el("p", (STYLE[kind] || STYLE.note).label + (data.nodes.path[i] ? " · " + data.nodes.path[i] : "")));
     if (data.nodes.tags[i].length) info.appendChild(el("p", data.nodes.tags[i].map(function (t) { return "#" + t; }).join(" ")));
     info.appendChild(el("p", indeg[i] + " incoming, " + outdeg[i] + " outgoing"));
-    var list = el("ul"), shown = 0;
-    for (var j = nbStart[i]; j < nbStart[i + 1] && shown < 100; j++, shown++) {
+    var list = el("ul"), shown = 0, listed = new Set();
+    for (var j = nbStart[i]; j < nbStart[i + 1] && shown < 100; j++) {
+      if (listed.has(nb[j])) continue;  // linked both ways: list once
+      listed.add(nb[j]); shown++;
       var li = el("li", data.nodes.title[nb[j]]);
       li.dataset.index = nb[j];
       li.addEventListener("click", function (ev) { select(Number(ev.target.dataset.index), true); });
@@ -426,9 +436,22 @@
     document.getElementById("counts").textContent = (counts.note || 0) + " notes · " + E + " edges";
   })();
 
+  // graph.html#Note%20name opens the page focused on that note.
+  function focusFromHash() {
+    var wanted = "";
+    try { wanted = decodeURIComponent(location.hash.slice(1)); } catch (err) { wanted = location.hash.slice(1); }
+    if (!wanted) return;
+    document.getElementById("search").value = wanted;
+    var found = find(wanted);
+    document.getElementById("search-status").textContent = found < 0 ? "No note matches “" + wanted + "”" : "";
+    if (found >= 0) select(found, true);
+  }
+  window.addEventListener("hashchange", focusFromHash);
+
   resize();
   fit();
   draw();
+  focusFromHash();
   body.setAttribute("data-layout", "running");
   setTimeout(runLayout, 0);
 })();
