@@ -106,11 +106,17 @@ class Vault:
         self._backlinks: dict[str, list[tuple[str, Link]]] | None = None
         self._aliases: dict[str, list[str]] | None = None
         self._suggest_memo: dict = {}
+        self._name_pool: list[str] | None = None
+        # Resolution depends only on the target text, the source folder and the set
+        # of paths: memoised until a file is added or removed.
+        self._resolve_memo: dict[tuple[str, str], Resolution] = {}
 
     def _index_changed(self) -> None:
         self._backlinks = None
         self._aliases = None
         self._suggest_memo = {}
+        self._name_pool = None
+        self._resolve_memo = {}
 
     def _index_path(self, path: str) -> None:
         key = fold(path)
@@ -151,10 +157,16 @@ class Vault:
     # -- resolution ------------------------------------------------------------------
     def resolve(self, target: str, source_path: str) -> Resolution:
         """The file ``target`` (as written in a link) opens from ``source_path``."""
-        target = target.strip().replace("\\", "/")
-        if not target:
+        if not target.strip():
             return Resolution("resolved", source_path, (source_path,))
         folder = source_path.rsplit("/", 1)[0] if "/" in source_path else ""
+        key = (target, folder)
+        hit = self._resolve_memo.get(key)
+        if hit is None:
+            hit = self._resolve_memo[key] = self._resolve(target.strip().replace("\\", "/"), folder)
+        return hit
+
+    def _resolve(self, target: str, folder: str) -> Resolution:
         if target.startswith("./") or target.startswith("../"):
             joined = posixpath.normpath(posixpath.join(folder, target))
             if joined.startswith("../") or joined == "..":
@@ -205,7 +217,15 @@ class Vault:
             return LinkResolution(resolution, "none", None)
         if link.is_block_ref:
             return LinkResolution(resolution, block_status(note, link.block_id), note)
-        return LinkResolution(resolution, heading_status(note, link.heading_path), note)
+        return LinkResolution(resolution, heading_status(note, link.heading_path, self._outline(note)), note)
+
+    def _outline(self, note: Note) -> list[str]:
+        """The note's headings in comparison form, memoised per note object."""
+        memo = self.__dict__.setdefault("_outline_memo", {})
+        hit = memo.get(note.path)
+        if hit is None or hit[0] is not note:
+            hit = memo[note.path] = (note, [normalize_heading(h.text) for h in note.headings])
+        return hit[1]
 
     # -- backlinks -------------------------------------------------------------------
     def _add_backlinks(self, note: Note) -> None:
@@ -267,18 +287,21 @@ class Vault:
             if attachments:
                 pool = [p.rsplit("/", 1)[-1] for p in self.attachments]
             else:
-                pool = [note.name for note in self.notes.values()]
+                if self._name_pool is None:
+                    self._name_pool = [p.rsplit("/", 1)[-1][:-3] for p in self.notes]
+                pool = self._name_pool
             hit = self._suggest_memo[key] = closest(query, pool, cutoff)
         return hit
 
 
-def heading_status(note: Note, path: tuple[str, ...]) -> str:
+def heading_status(note: Note, path: tuple[str, ...], normalized: list[str] | None = None) -> str:
     """``ok`` when the heading chain ``H1#H2`` exists in ``note`` (each nested in the previous)."""
     if not path:
         return "ok"
     wanted = [normalize_heading(part) for part in path]
     headings = note.headings
-    normalized = [normalize_heading(h.text) for h in headings]
+    if normalized is None:
+        normalized = [normalize_heading(h.text) for h in headings]
     for i, text in enumerate(normalized):
         if text != wanted[-1]:
             continue
