@@ -14,6 +14,21 @@ function M.request(client, method, params, handler, bufnr)
   return client.request(method, params, handler, bufnr)
 end
 
+--- Stop clients: vim.lsp.stop_client on 0.7-0.10, client:stop() from 0.11 on.
+function M.stop(clients)
+  if has_method_calls then
+    for _, client in ipairs(clients) do
+      client:stop()
+    end
+    return
+  end
+  local ids = {}
+  for _, client in ipairs(clients) do
+    table.insert(ids, client.id)
+  end
+  vim.lsp.stop_client(ids)
+end
+
 --- Clients named `name` (optionally attached to `bufnr`).
 function M.clients(name, bufnr)
   if vim.lsp.get_clients then -- 0.10+

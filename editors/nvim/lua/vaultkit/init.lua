@@ -178,12 +178,13 @@ end
 
 --- Stop the vaultkit servers and start them again for every open note.
 function M.restart()
+  local clients = compat.clients(NAME)
   local ids = {}
-  for _, client in ipairs(compat.clients(NAME)) do
+  for _, client in ipairs(clients) do
     table.insert(ids, client.id)
   end
   if #ids > 0 then
-    vim.lsp.stop_client(ids)
+    compat.stop(clients)
     vim.wait(5000, function()
       for _, id in ipairs(ids) do
         if vim.lsp.get_client_by_id(id) then
