@@ -65,6 +65,7 @@ def run(args) -> int:
     from ..execute.select import plan_note
 
     note, lines, config = _load(args.note)
+    config = config.with_options("exec", enabled=True)  # asking to run wins over the config
     if args.exec_timeout is not None:
         if args.exec_timeout <= 0:
             raise UsageError("--exec-timeout must be a positive number of seconds")

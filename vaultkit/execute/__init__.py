@@ -66,6 +66,8 @@ def run_notes(
     Python/torch/vaultkit versions) run nothing.  Never raises for a note's
     code; if the worker cannot start, each NoteRun carries ``problem``.
     """
+    if config is not None and config.option("exec", "enabled") is False:
+        return {}  # [exec] enabled = false / --no-exec
     timeout, memory_mb, jobs, cache_on = _limits(config)
     use_cache = use_cache and cache_on
     out: dict[str, NoteRun] = {}
