@@ -203,3 +203,16 @@ def test_copy_of_seed_vault_end_to_end(check, tmp_path):
         ("torch-module-flashcards.md", 54, "VK201"),
         ("torch-module-flashcards.md", 58, "VK201"),
     ]
+
+
+def test_registered_with_the_engine(check, index_dir, tmp_path):
+    import vaultkit
+    from vaultkit.checks.registry import find_rule
+
+    assert find_rule("VK201").name == "unknown-api-name"
+    assert find_rule("deprecated-api-name").code == "VK202"
+    root = tmp_path / "engine"
+    root.mkdir()
+    (root / "A.md").write_text("nn.LTSM\n<!-- vaultkit: disable-next-line VK201 -->\nnn.GUR\n", encoding="utf-8")
+    found = vaultkit.check_vault(vaultkit.load_vault(root, use_cache=False), Config(select=("VK2",)), TODAY)
+    assert [(d.code, d.span.line) for d in found] == [("VK201", 0)]
