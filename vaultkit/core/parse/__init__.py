@@ -196,8 +196,13 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
         if lm and width < (list_indent + 4 if list_indent >= 0 else 4):
             spaces = _indent_width(lm.group(3)) if lm.group(3) else 1
             list_indent = _indent_width(lm.group(1)) + len(lm.group(2)) + (spaces if 0 < spaces <= 4 else 1)
-        elif list_indent >= 0 and prev_blank and width < list_indent and not quote:
-            list_indent = -1  # an unindented paragraph after a blank line ends the list
+        elif list_indent >= 0 and _indent_width(raw) < list_indent and (
+            prev_blank or quote or _FENCE.match(content) or _ATX.match(content)
+        ):
+            # Less indented than the item's content: after a blank line anything ends
+            # the list; without one, only a new block (quote, fence, heading) does,
+            # plain text being a lazy continuation of the item's paragraph.
+            list_indent = -1
 
         # -- fenced code --------------------------------------------------------------
         fm = _FENCE.match(content)
