@@ -73,7 +73,7 @@
   // Iterations are capped so that a 10k-note vault settles in a few seconds;
   // work is sliced into ~12 ms chunks so the tab never freezes.
   var maxIterations = N <= 500 ? 300 : N <= 3000 ? 200 : 120;
-  var iteration = 0;
+  var iteration = 0, layoutStarted = performance.now();
   var CELL = LINK * 2;
 
   function step(alpha) {
@@ -133,11 +133,15 @@
     }
     if (follow && selected >= 0) centreOn(selected);
     else if (!userMoved) fit();
-    draw();
+    // Drawing 100k edges costs more than a layout chunk: on big graphs redraw
+    // only every few chunks, so the layout gets most of the time.
+    var now = performance.now();
+    if (iteration >= maxIterations || now - lastDrawAt >= Math.max(60, drawCost * 4)) draw();
     if (iteration < maxIterations) {
       setTimeout(runLayout, 0);
     } else {
       body.setAttribute("data-layout", "done");
+      body.setAttribute("data-layout-ms", String(Math.round(performance.now() - layoutStarted)));
     }
   }
 
@@ -153,6 +157,8 @@
     height = canvas.clientHeight || window.innerHeight || 600;
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);
+    if (follow && selected >= 0) centreOn(selected);
+    else if (!userMoved) fit();
     draw();
   }
 
@@ -184,7 +190,10 @@
     else { ctx.moveTo(sx + r, sy); ctx.arc(sx, sy, r, 0, 2 * Math.PI); }
   }
 
+  var lastDrawAt = -Infinity, drawCost = 0;
+
   function draw() {
+    var drawStarted = performance.now();
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
     var focus = focusSet();
@@ -248,6 +257,8 @@
     drawLabels(focus, dark);
     body.setAttribute("data-rendered-nodes", String(drawn));
     body.setAttribute("data-rendered-edges", String(E));
+    lastDrawAt = performance.now();
+    drawCost = lastDrawAt - drawStarted;
   }
 
   function drawLabels(focus, dark) {
