@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -82,12 +83,17 @@ class Config:
         return replace(self, sections=sections)
 
     def is_enabled(self, code: str) -> bool:
-        from .checks.registry import matches
-
-        return matches(code, self.select) and not matches(code, self.ignore)
+        return _enabled(tuple(self.select), tuple(self.ignore), code)
 
     def severity_of(self, code: str, default: Severity) -> Severity:
         return self.severity.get(code, default)
+
+
+@lru_cache(maxsize=4096)
+def _enabled(select: tuple[str, ...], ignore: tuple[str, ...], code: str) -> bool:
+    from .checks.registry import matches
+
+    return matches(code, select) and not matches(code, ignore)
 
 
 def _kebab(key: str) -> str:

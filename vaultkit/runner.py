@@ -65,17 +65,18 @@ def prepare_services(
     return services
 
 
-def _run_checkers(vault, note, ctx, scope_filter: str) -> list[Diagnostic]:
+def _active(config: Config, scope: str) -> list:
+    """The checkers of ``scope`` that can emit at least one selected code."""
+    return [c for c in _checkers() if c.scope == scope and any(config.is_enabled(code) for code in c.codes)]
+
+
+def _run_checkers(vault, note, ctx, checkers) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    config = ctx.config
-    for checker in _checkers():
-        if checker.scope != scope_filter:
-            continue
-        if not any(config.is_enabled(code) for code in checker.codes):
-            continue
-        target = note if scope_filter == "note" else vault
+    enabled = ctx.config.is_enabled
+    target = note if note is not None else vault
+    for checker in checkers:
         for diagnostic in checker.func(target, ctx):
-            if config.is_enabled(diagnostic.code):
+            if enabled(diagnostic.code):
                 out.append(diagnostic)
     return out
 
@@ -97,8 +98,8 @@ def check_note(
     note = vault.notes.get(path)
     out: list[Diagnostic] = []
     if note is not None:
-        out.extend(_run_checkers(vault, note, ctx, "note"))
-    out.extend(d for d in _run_checkers(vault, None, ctx, "vault") if d.path == path)
+        out.extend(_run_checkers(vault, note, ctx, _active(config, "note")))
+    out.extend(d for d in _run_checkers(vault, None, ctx, _active(config, "vault")) if d.path == path)
     out = filter_suppressed(note, out)
     out.sort(key=Diagnostic.sort_key)
     return out
@@ -120,10 +121,11 @@ def check_vault(
     ctx = Context(vault, config, today, services or {})
     paths = list(paths) if paths is not None else reported_paths(vault, config)
     out: list[Diagnostic] = []
+    note_checkers = _active(config, "note")
     for path in paths:
         note = vault.notes[path]
-        out.extend(filter_suppressed(note, _run_checkers(vault, note, ctx, "note")))
-    for diagnostic in _run_checkers(vault, None, ctx, "vault"):
+        out.extend(filter_suppressed(note, _run_checkers(vault, note, ctx, note_checkers)))
+    for diagnostic in _run_checkers(vault, None, ctx, _active(config, "vault")):
         if not vault.is_ignored(diagnostic.path) and not (config.exclude and is_excluded(diagnostic.path, config.exclude)):
             out.append(diagnostic)
     out.sort(key=Diagnostic.sort_key)

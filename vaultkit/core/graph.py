@@ -72,31 +72,15 @@ def _distinct_tags(tags) -> list[str]:
     return list(seen.values())
 
 
-class _EdgeAccumulator:
-    """Collects link occurrences per (source, target) before the graph is built."""
-
-    def __init__(self) -> None:
-        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def add(self, source: str, target: str, kind: str, line: int) -> None:
-        data = self.edges.get((source, target))
-        if data is None:
-            self.edges[(source, target)] = {
-                "kind": kind,
-                "kinds": [kind],
-                "count": 1,
-                "lines": [line],
-            }
-            return
-        data["count"] += 1
-        data["lines"].append(line)
-        if kind not in data["kinds"]:
-            data["kinds"].append(kind)
-
-    def items(self):
-        for (source, target), data in self.edges.items():
-            data["kinds"].sort()
-            yield source, target, data
+def _add_occurrence(edges: dict, source: str, target: str, kind: str, line: int) -> None:
+    """Record one link occurrence; ``edges[(u, v)] = [first kind, kinds, lines]``."""
+    entry = edges.get((source, target))
+    if entry is None:
+        edges[source, target] = [kind, [kind], [line]]
+    else:
+        entry[2].append(line)
+        if kind not in entry[1]:
+            entry[1].append(kind)
 
 
 @contextmanager
@@ -158,25 +142,38 @@ def _build_graph(vault, include, progress) -> nx.DiGraph:
             if keep_ignored or not vault.is_ignored(path):
                 _attachment_node(graph, path, vault.attachments[path])
 
-    edges = _EdgeAccumulator()
+    edges: dict[tuple[str, str], list] = {}
     missing: dict[tuple[str, str], str] = {}  # (status, _target_key) -> node id (first spelling)
+    resolve = vault.resolve
+    with_tags = "tags" in include
     total = len(paths)
     for done, path in enumerate(paths, 1):
         source = node_of_path[path]
         note = vault.notes[path]
         for link in note.links:
-            target = _link_target_node(vault, graph, link, path, include, node_of_path, missing)
-            if target is not None:
-                edges.add(source, target, link.edge_kind, link.span.line + 1)
-        if "tags" in include:
+            if not link.target:  # [[#Heading]] / [[#^block]]: a link to the note itself
+                target = source
+            else:
+                resolution = resolve(link.target, path)
+                # Most links reach a note of the graph: look that up first.
+                target = node_of_path.get(resolution.path) if resolution.status == "resolved" else None
+                if target is None:
+                    target = _other_target(vault, graph, link.target, resolution, include, missing)
+                    if target is None:
+                        continue
+            _add_occurrence(edges, source, target, link.edge_kind, link.span.line + 1)
+        if with_tags:
             for tag in note.tags:
                 tag_id = "tag:" + tag.name.casefold()
                 if tag_id not in graph:
                     graph.add_node(tag_id, **_extra_node("tag", "#" + tag.name))
-                edges.add(source, tag_id, "tag", tag.span.line + 1)
+                _add_occurrence(edges, source, tag_id, "tag", tag.span.line + 1)
         if progress is not None and (done % 200 == 0 or done == total):
             progress(done, total)
-    graph.add_edges_from(edges.items())
+    graph.add_edges_from(
+        (u, v, {"kind": kind, "kinds": sorted(kinds), "count": len(lines), "lines": lines})
+        for (u, v), (kind, kinds, lines) in edges.items()
+    )
     return graph
 
 
@@ -193,15 +190,11 @@ def _attachment_node(graph: nx.DiGraph, path: str, size: int) -> str:
     return node_id
 
 
-def _link_target_node(vault, graph, link, source_path, include, node_of_path, missing):
-    """The node id a link points at (adding the node if needed), or None to drop it."""
-    if not link.target:  # [[#Heading]] / [[#^block]]: a link to the note itself
-        return node_of_path[source_path]
-    resolution = vault.resolve(link.target, source_path)
+def _other_target(vault, graph, target, resolution, include, missing):
+    """The node for a link that does not reach a note of the graph (added if
+    needed), or None when the graph leaves it out."""
     if resolution.status == "resolved":
         target_path = resolution.path
-        if target_path in node_of_path:
-            return node_of_path[target_path]
         if target_path in vault.notes:  # an ignored note, left out of the graph
             return None
         if "attachments" not in include:
@@ -209,16 +202,16 @@ def _link_target_node(vault, graph, link, source_path, include, node_of_path, mi
         return _attachment_node(graph, target_path, vault.attachments.get(target_path, 0))
     if "unresolved" not in include:
         return None
-    key = (resolution.status, _target_key(link.target))
+    key = (resolution.status, _target_key(target))
     node_id = missing.get(key)
     if node_id is None:
         if resolution.status == "ambiguous":
-            node_id = "ambiguous:" + link.target
+            node_id = "ambiguous:" + target
             candidates = sorted(resolution.candidates or ())
-            attrs = _extra_node("ambiguous", link.target, candidates=candidates)
+            attrs = _extra_node("ambiguous", target, candidates=candidates)
         else:
-            node_id = "unresolved:" + link.target
-            attrs = _extra_node("unresolved", link.target)
+            node_id = "unresolved:" + target
+            attrs = _extra_node("unresolved", target)
         missing[key] = node_id
         graph.add_node(node_id, **attrs)
     return node_id
