@@ -88,6 +88,7 @@ def _load(modules, configured_aliases, problems, rebuild, directory) -> ApiIndex
     namespaces: list[str] = []
     primary: list[str] = []
     deprecated: dict[str, str] = {}
+    single = len(modules) == 1  # the usual case: use the loaded dicts as they are
     infos: dict[str, ModuleInfo] = {}
     for module in modules:
         try:
@@ -96,10 +97,13 @@ def _load(modules, configured_aliases, problems, rebuild, directory) -> ApiIndex
         except IndexUnavailable as exc:
             problems.append(str(exc))
             continue
-        names.update(data.get("names", {}))
+        if single:
+            names, deprecated = data["names"], data.get("deprecated", {})
+        else:
+            names.update(data["names"])
+            deprecated.update(data.get("deprecated", {}))
         namespaces.extend(data.get("namespaces", []))
         primary.extend(data.get("primary", data.get("namespaces", [])))
-        deprecated.update(data.get("deprecated", {}))
         infos[module] = ModuleInfo(
             module=module,
             version=str(data.get("version") or key.version),

@@ -11,11 +11,10 @@ seconds and hundreds of MB, and the checking process must stay free of it.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import importlib.util
 import json
 import os
-import subprocess
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,10 +71,25 @@ def module_key(module: str) -> ModuleKey:
     if spec is None:
         raise IndexUnavailable(f"module {module!r} is not installed in {sys.executable}")
     origin = spec.origin or ",".join(spec.submodule_search_locations or ())
-    return ModuleKey(module, _distribution_version(module), origin)
+    return ModuleKey(module, _distribution_version(module, spec.origin or ""), origin)
 
 
-def _distribution_version(module: str) -> str:
+def _distribution_version(module: str, origin: str = "") -> str:
+    # Fast path: the ``<name>-<version>.dist-info`` folder next to the package
+    # (importlib.metadata scans every installed distribution: ~100 ms).
+    if origin:
+        package_dir = os.path.dirname(origin)
+        site = os.path.dirname(package_dir) if os.path.basename(origin) == "__init__.py" else package_dir
+        pattern = re.compile(rf"{re.escape(module)}-([^-]+)\.dist-info", re.IGNORECASE)
+        try:
+            for entry in os.scandir(site):
+                found = pattern.fullmatch(entry.name)
+                if found:
+                    return found.group(1)
+        except OSError:
+            pass
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(module)
     except importlib.metadata.PackageNotFoundError:
@@ -105,6 +119,8 @@ def build(key: ModuleKey, directory: Path | None = None, *, timeout: float = BUI
     except OSError as exc:
         raise IndexUnavailable(f"cannot create the API index cache {directory}: {exc.strerror}") from None
     command = [sys.executable, "-m", "vaultkit.apiindex.build", key.module, str(directory), key.stem]
+    import subprocess
+
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     try:
         done = subprocess.run(

@@ -56,9 +56,9 @@ class ApiIndex:
         problems: Iterable[str] = (),
         primary: Iterable[str] | None = None,
     ):
-        self._names = dict(names)
+        self._names = names  # shared with the loader's copy: never mutated
         self._order = {ns: i for i, ns in enumerate(namespaces)}
-        self._deprecated = dict(deprecated)
+        self._deprecated = deprecated
         self.modules = dict(modules)  # root module -> ModuleInfo
         # alias -> qualified path ("nn" -> "torch.nn"); roots map to themselves.
         self.aliases = dict(aliases)
