@@ -84,8 +84,9 @@ def _add_occurrence(edges: dict, source: str, target: str, kind: str, line: int)
 
 
 @contextmanager
-def _no_gc_pauses():
-    """Pause the cyclic garbage collector while building many small objects.
+def gc_paused():
+    """Pause the cyclic garbage collector while building many small objects
+    (the graph, its statistics, an export).
 
     With a loaded vault (hundreds of thousands of live tuples) each automatic
     full collection walks the whole heap; building the graph of a 10k-note
@@ -112,7 +113,7 @@ def build_graph(
     ``progress(done, total)`` is called as notes are processed, for a front end's
     progress bar.
     """
-    with _no_gc_pauses():
+    with gc_paused():
         return _build_graph(vault, frozenset(include), progress)
 
 
@@ -250,7 +251,7 @@ def graph_stats(graph: nx.DiGraph, top: int = 10) -> dict:
     - ``top_pagerank``: PageRank over notes and the links between them.
     - ``components``: weakly connected components of that note graph.
     """
-    with _no_gc_pauses():
+    with gc_paused():
         return _graph_stats(graph, top)
 
 

@@ -10,6 +10,8 @@ from typing import TextIO
 
 import networkx as nx
 
+from ..core.graph import gc_paused
+
 FORMATS = ("json", "graphml", "gexf", "dot", "mermaid", "html")
 
 
@@ -18,4 +20,5 @@ def export(graph: nx.DiGraph, fmt: str, out: TextIO) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"unknown graph format {fmt!r}; choose from {', '.join(FORMATS)}")
     module = importlib.import_module(f".{fmt}", __package__)
-    module.write(graph, out)
+    with gc_paused():  # exports build many small strings and dicts: see gc_paused
+        module.write(graph, out)
