@@ -19,6 +19,8 @@ looked up in the target note.  Every lookup is a dictionary hit, so resolving
 
 from __future__ import annotations
 
+import gc
+import marshal
 import os
 import posixpath
 import re
@@ -31,6 +33,7 @@ from typing import Iterable, NamedTuple
 from . import cache as parse_cache
 from .files import FileEntry, FileProblem, AppSettings, discover, load_app_settings, read_note
 from .model import Link, Note
+from .span import Span
 from .parse import ParseOptions, parse_note, split_lines
 from .plain import from_plain, to_plain
 from ..errors import UsageError
@@ -335,12 +338,29 @@ def block_status(note: Note, block_id: str) -> str:
 
 
 def _parse_entries(root: Path, entries: list[FileEntry], options: ParseOptions):
+    """(entry, note as plain tuples or None, problem or None) for each entry."""
     out = []
     for entry in entries:
         text, problem = read_note(root, entry)
         note = parse_note(entry.path, text, options, size=entry.size) if text is not None else None
-        out.append((entry, note, problem))
+        out.append((entry, to_plain(note) if note is not None else None, problem))
     return out
+
+
+def _parse_batch(root: Path, entries: list[FileEntry], options: ParseOptions) -> bytes:
+    """A pool worker's job: parse, and send the notes back as marshal bytes.
+
+    Pickling NamedTuples back to the parent cost more than the parallel parse
+    saved; marshal of plain tuples is several times cheaper on both ends.
+    """
+    gc.disable()  # see _no_gc
+    rows = []
+    for entry, plain, problem in _parse_entries(root, entries, options):
+        rows.append((
+            (entry.path, entry.size, entry.mtime_ns), plain,
+            (problem.path, problem.kind, problem.message, tuple(problem.span)) if problem else None,
+        ))
+    return marshal.dumps(rows)
 
 
 def _parse_parallel(root: Path, entries: list[FileEntry], options: ParseOptions, jobs: int):
@@ -352,8 +372,12 @@ def _parse_parallel(root: Path, entries: list[FileEntry], options: ParseOptions,
     ctx = multiprocessing.get_context("fork")
     results = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        for batch_result in pool.map(_parse_entries, [root] * len(batches), batches, [options] * len(batches)):
-            results.extend(batch_result)
+        for data in pool.map(_parse_batch, [root] * len(batches), batches, [options] * len(batches)):
+            for (path, size, mtime), plain, problem in marshal.loads(data):
+                results.append((
+                    FileEntry(path, size, mtime), plain,
+                    FileProblem(problem[0], problem[1], problem[2], Span(*problem[3])) if problem else None,
+                ))
     return results
 
 
@@ -363,6 +387,24 @@ def find_vault_root(path: Path) -> Path:
         if (candidate / ".obsidian").is_dir():
             return candidate
     return path
+
+
+class _no_gc:
+    """Pause the cyclic garbage collector while building many small tuples.
+
+    Loading 10k notes creates ~800k NamedTuples; with the collector running,
+    its repeated full scans made that 10x slower (3.6 s of 4.6 s in a profile).
+    Nothing built here forms reference cycles.
+    """
+
+    def __enter__(self):
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was_enabled:
+            gc.enable()
+        return False
 
 
 def load_vault(
@@ -379,6 +421,16 @@ def load_vault(
     problem with individual files is recorded in ``vault.problems``.
     ``progress`` is an optional callable ``(done, total)``.
     """
+    with _no_gc():
+        vault = _load_vault(path, config=config, use_cache=use_cache, jobs=jobs, progress=progress)
+    # The notes live as long as the vault and hold no cycles: move them out of the
+    # collector's sight, or every later full collection re-walks ~1M tuples
+    # (checking 10k notes went from 5.1 s to 1.0 s of CPU for the link rules).
+    gc.freeze()
+    return vault
+
+
+def _load_vault(path, *, config, use_cache, jobs, progress) -> Vault:
     root = Path(path)
     if not root.exists():
         raise UsageError(f"{path}: no such folder")
@@ -432,12 +484,12 @@ def load_vault(
             results.extend(_parse_entries(root, [entry], options))
             if progress and i % 200 == 0:
                 progress(len(notes) + i, total)
-    for entry, note, problem in results:
+    for entry, plain, problem in results:
         if problem is not None:
             problems.append(problem)
-        if note is not None:
-            notes[entry.path] = note
-            fresh[entry.path] = (entry.size, entry.mtime_ns, to_plain(note))
+        if plain is not None:
+            notes[entry.path] = from_plain(plain)
+            fresh[entry.path] = (entry.size, entry.mtime_ns, plain)
     if progress:
         progress(total, total)
     if use_cache and (todo or len(fresh) != len(cached)):
