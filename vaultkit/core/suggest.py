@@ -22,14 +22,19 @@ def closest(
     *,
     key: Callable[[str], str] = fold,
     limit: int = 3,
+    keyed: list[str] | None = None,
 ) -> Suggestions:
-    choices = list(dict.fromkeys(choices))
+    """``keyed``, when given, is ``[key(c) for c in choices]`` computed once by the caller
+    (``choices`` must then be free of duplicates)."""
+    if keyed is None:
+        choices = list(dict.fromkeys(choices))
+        keyed = [key(c) for c in choices]
+    else:
+        choices = list(choices)
     out = Suggestions()
     if not query or not choices:
         return out
-    hits = process.extract(
-        key(query), [key(c) for c in choices], scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff
-    )
+    hits = process.extract(key(query), keyed, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff)
     out.extend(choices[index] for _, _, index in hits)
     out.clear = len(hits) < 2 or hits[0][1] > hits[1][1]
     return out

@@ -75,6 +75,8 @@ class LinkResolution(NamedTuple):
 
 
 _UNRESOLVED = Resolution("unresolved", None)
+_SELF = object()  # [[#Heading]]: the linking note itself
+_RELATIVE = object()  # ./x and ../x: relative to the linking note only
 
 
 def _has_extension(target: str) -> bool:
@@ -109,16 +111,14 @@ class Vault:
         self._backlinks: dict[str, list[tuple[str, Link]]] | None = None
         self._aliases: dict[str, list[str]] | None = None
         self._suggest_memo: dict = {}
-        self._name_pool: list[str] | None = None
         # Resolution depends only on the target text, the source folder and the set
         # of paths: memoised until a file is added or removed.
-        self._resolve_memo: dict[tuple[str, str], Resolution] = {}
+        self._resolve_memo: dict[str, object] = {}
 
     def _index_changed(self) -> None:
         self._backlinks = None
         self._aliases = None
         self._suggest_memo = {}
-        self._name_pool = None
         self._resolve_memo = {}
 
     def _index_path(self, path: str) -> None:
@@ -160,47 +160,64 @@ class Vault:
     # -- resolution ------------------------------------------------------------------
     def resolve(self, target: str, source_path: str) -> Resolution:
         """The file ``target`` (as written in a link) opens from ``source_path``."""
-        if not target.strip():
-            return Resolution("resolved", source_path, (source_path,))
         folder = source_path.rsplit("/", 1)[0] if "/" in source_path else ""
-        key = (target, folder)
-        hit = self._resolve_memo.get(key)
-        if hit is None:
-            hit = self._resolve_memo[key] = self._resolve(target.strip().replace("\\", "/"), folder)
-        return hit
-
-    def _resolve(self, target: str, folder: str) -> Resolution:
-        if target.startswith("./") or target.startswith("../"):
-            joined = posixpath.normpath(posixpath.join(folder, target))
-            if joined.startswith("../") or joined == "..":
-                return _UNRESOLVED
-            for key in self._keys(joined):
-                hit = self._by_path.get(fold(key))
-                if hit:
+        info = self._resolve_memo.get(target)
+        if info is None:
+            info = self._resolve_memo[target] = self._target_info(target)
+        if info is _SELF:
+            return Resolution("resolved", source_path, (source_path,))
+        if info is _RELATIVE:
+            return self._resolve_relative(target.strip().replace("\\", "/"), folder)
+        folded_folder = fold(folder) + "/" if folder else ""
+        for folded, exact, by_name in info:
+            if exact is not None:  # rule 2: an exact vault path wins
+                return exact
+            if folded_folder:
+                hit = self._by_path.get(folded_folder + folded)
+                if hit:  # rule 3: a file of that name in the linking note's folder
                     return Resolution("resolved", hit, (hit,))
-            return _UNRESOLVED
+            if by_name is not None:  # rule 4: the shortest path, or ambiguous
+                return by_name
+        return _UNRESOLVED
+
+    def _target_info(self, target: str):
+        """What resolving ``target`` needs besides the source folder, computed once per target:
+        for each key tried (``X.md`` then ``X``), its folded form, the exact-path
+        resolution and the by-name resolution."""
+        target = target.strip().replace("\\", "/")
+        if not target:
+            return _SELF
+        if target.startswith("./") or target.startswith("../"):
+            return _RELATIVE
         target = target.lstrip("/")
+        info = []
         for key in self._keys(target):
             folded = fold(key)
             hit = self._by_path.get(folded)
             if hit:
-                return Resolution("resolved", hit, (hit,))
-            if folder:
-                hit = self._by_path.get(fold(folder) + "/" + folded)
-                if hit:
-                    return Resolution("resolved", hit, (hit,))
+                info.append((folded, Resolution("resolved", hit, (hit,)), None))
+                break
             names = self._by_name.get(folded.rsplit("/", 1)[-1])
-            if not names:
-                continue
-            if "/" in folded:
+            if names and "/" in folded:
                 suffix = "/" + folded
                 names = [p for p in names if fold(p).endswith(suffix)]
-                if not names:
-                    continue
-            if len(names) > 1 and len(names[0]) == len(names[1]):
-                tied = tuple(p for p in names if len(p) == len(names[0]))
-                return Resolution("ambiguous", None, tied)
-            return Resolution("resolved", names[0], tuple(names))
+            if not names:
+                by_name = None
+            elif len(names) > 1 and len(names[0]) == len(names[1]):
+                by_name = Resolution("ambiguous", None, tuple(p for p in names if len(p) == len(names[0])))
+            else:
+                by_name = Resolution("resolved", names[0], tuple(names))
+            info.append((folded, None, by_name))
+        return info
+
+    def _resolve_relative(self, target: str, folder: str) -> Resolution:
+        joined = posixpath.normpath(posixpath.join(folder, target))
+        if joined.startswith("../") or joined == "..":
+            return _UNRESOLVED
+        for key in self._keys(joined):
+            hit = self._by_path.get(fold(key))
+            if hit:
+                return Resolution("resolved", hit, (hit,))
         return _UNRESOLVED
 
     @staticmethod
@@ -287,13 +304,16 @@ class Vault:
         key = (query, cutoff, attachments)
         hit = self._suggest_memo.get(key)
         if hit is None:
-            if attachments:
-                pool = [p.rsplit("/", 1)[-1] for p in self.attachments]
-            else:
-                if self._name_pool is None:
-                    self._name_pool = [p.rsplit("/", 1)[-1][:-3] for p in self.notes]
-                pool = self._name_pool
-            hit = self._suggest_memo[key] = closest(query, pool, cutoff)
+            pool_key = ("pool", attachments)
+            pool = self._suggest_memo.get(pool_key)
+            if pool is None:
+                paths = self.attachments if attachments else self.notes
+                names = [p.rsplit("/", 1)[-1] for p in paths]
+                if not attachments:
+                    names = [n[:-3] for n in names]
+                names = list(dict.fromkeys(names))
+                pool = self._suggest_memo[pool_key] = (names, [fold(n) for n in names])
+            hit = self._suggest_memo[key] = closest(query, pool[0], cutoff, keyed=pool[1])
         return hit
 
 
