@@ -30,6 +30,23 @@ class CliResult:
             ) from None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_api_index(tmp_path_factory):
+    """One torch name index for the whole session (building it imports torch: seconds).
+
+    Tests that want a cold parse or result cache still get a fresh
+    VAULTKIT_CACHE_DIR; the name index only depends on the installed torch.
+    """
+    if os.environ.get("VAULTKIT_API_INDEX_DIR"):
+        yield
+        return
+    os.environ["VAULTKIT_API_INDEX_DIR"] = str(tmp_path_factory.mktemp("api-index"))
+    try:
+        yield
+    finally:
+        os.environ.pop("VAULTKIT_API_INDEX_DIR", None)
+
+
 @pytest.fixture
 def cli(capsys, tmp_path_factory, monkeypatch):
     """``cli([...]) -> CliResult``: ``vaultkit.cli.run`` with stdout/stderr captured.

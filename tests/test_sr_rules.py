@@ -217,10 +217,6 @@ def test_through_the_engine_when_it_is_wired(fixture_vault):
     )
 
 
-@pytest.mark.xfail(
-    raises=ValueError, strict=False,
-    reason="the frontmatter loader raises on an impossible YAML date; reported to the parser's owner",
-)
 def test_unquoted_impossible_sr_due_is_a_malformed_review(tmp_path):
     vault = make_vault(tmp_path, {"a.md": "---\nsr-due: 2026-02-30\nsr-interval: 4\nsr-ease: 250\n---\n#review\n"})
     assert [(r[1], r[3]) for r in run(vault)] == [(2, "VK303")]

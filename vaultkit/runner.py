@@ -55,8 +55,13 @@ def prepare_services(
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Compute what checks need from the world: code-block results (when ``run_code``)."""
+    """Compute what checks need from the world: the API-name index (when VK2 is
+    selected) and code-block results (when ``run_code``)."""
     services: dict[str, Any] = {}
+    if config.is_enabled("VK201") or config.is_enabled("VK202"):
+        from .apiindex import load_index
+
+        services["api_index"] = load_index(config)
     if run_code and config.option("exec", "enabled") is not False and config.is_enabled("VK4"):
         from .execute import run_notes
 

@@ -145,6 +145,9 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs):
         diagnostics = check_vault(vault, config, today, services, paths)
     finally:
         progress.close()
+    index = services.get("api_index")
+    for problem in getattr(index, "problems", ()):
+        print(f"vaultkit: warning: API names not checked: {problem}", file=sys.stderr)
     return CheckResult(
         root=root, today=today, notes=len(paths), diagnostics=diagnostics, config=config,
         read_lines=vault.read_lines, version=__version__, paths=paths,
