@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sys
 from pathlib import Path
 
@@ -142,7 +143,8 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs):
         paths = reported_paths(vault, config)
         services = prepare_services(vault, config, paths, run_code=run_code, use_cache=use_cache,
                                     progress=progress.task("Running code blocks"))
-        diagnostics = check_vault(vault, config, today, services, paths)
+        workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        diagnostics = check_vault(vault, config, today, services, paths, jobs=workers)
     finally:
         progress.close()
     index = services.get("api_index")
