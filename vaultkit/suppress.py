@@ -18,11 +18,10 @@ In the config: ``exclude = ["Templates/**"]``; and Obsidian's own
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import Iterable
 
 from .checks.registry import matches
+from .core.globs import matches_any
 from .core.model import Note
 from .diagnostics import Diagnostic
 
@@ -85,31 +84,5 @@ def filter_suppressed(note: Note | None, diagnostics: Iterable[Diagnostic]) -> l
     return [d for d in diagnostics if not suppressions.silences(d)]
 
 
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern:
-    """A gitignore-like glob: ``**`` spans folders, ``*`` and ``?`` do not; "dir/" = everything in dir."""
-    pattern = pattern.strip().lstrip("/")
-    if pattern.endswith("/"):
-        pattern += "**"
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        out.append({"*": "[^/]*", "?": "[^/]"}.get(ch, re.escape(ch)))
-        i += 1
-    body = "".join(out)
-    # A pattern without a slash matches a file name at any depth, as in .gitignore.
-    prefix = "" if "/" in pattern else "(?:.*/)?"
-    return re.compile(f"^{prefix}{body}(?:/.*)?$", re.IGNORECASE)
-
-
 def is_excluded(path: str, patterns: Iterable[str]) -> bool:
-    return any(_glob_regex(p).match(path) for p in patterns if p.strip())
+    return matches_any(path, patterns)

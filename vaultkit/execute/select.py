@@ -15,9 +15,9 @@ Skipped, each with the reason shown by ``vaultkit run``:
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from typing import Iterable, NamedTuple
+
+from ..core.globs import matches_any
 
 PYTHON_LANGS = frozenset({"python", "py", "python3"})
 SKIP_WORDS = frozenset({"skip", "notest"})
@@ -33,23 +33,8 @@ def is_python(block) -> bool:
     return bool(block.fence) and block.lang.lower() in PYTHON_LANGS
 
 
-def _glob_regex(pattern: str) -> re.Pattern:
-    """A vault glob: ``**`` crosses folders, ``*`` and ``?`` do not."""
-    parts = re.split(r"(\*\*/?)", pattern.strip().lstrip("/"))
-    out = []
-    for part in parts:
-        if part in ("**", "**/"):
-            out.append(".*" if part == "**" else "(?:.*/)?")
-        else:
-            out.append(fnmatch.translate(part).replace(r"\Z", "").replace("(?s:", "(?:").replace(".*", "[^/]*"))
-    return re.compile("(?s:" + "".join(out) + r")\Z")
-
-
 def path_matches(path: str, globs: Iterable[str]) -> bool:
-    for pattern in globs or ():
-        if isinstance(pattern, str) and pattern.strip() and _glob_regex(pattern).match(path):
-            return True
-    return False
+    return matches_any(path, globs)
 
 
 def note_skip_reason(note, config) -> str:

@@ -25,6 +25,7 @@ import functools
 import re
 from typing import Iterable, NamedTuple
 
+from ..core.globs import glob_regex
 from ..core.model import Card, ScheduleComment
 from ..core.span import Span
 from .schedule import JS_WHITESPACE, js_trim
@@ -59,36 +60,12 @@ def tag_matches(tag: str, wanted: Iterable[str]) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A minimatch-style glob: ``**`` crosses folders, ``*`` and ``?`` do not."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
-
-
 def path_is_ignored(path: str, patterns: Iterable[str]) -> bool:
     """``noteFoldersToIgnore``: a path prefix or a glob (B1)."""
     for pattern in patterns:
         if not pattern:
             continue
-        if path.startswith(pattern) or _glob_regex(pattern).fullmatch(path):
+        if path.startswith(pattern) or glob_regex(pattern, gitignore=False).match(path):
             return True
     return False
 
