@@ -40,7 +40,7 @@ async def code_actions(ls: "VaultkitServer", params: types.CodeActionParams):
         return []
 
     def version_of(rel: str) -> int | None:
-        text_doc = ls.workspace.text_documents.get(doc.uri_of(rel))
+        text_doc = lookup.open_document(ls, doc.uri_of(rel))
         return text_doc.version if text_doc is not None else None
 
     actions: list[types.CodeAction] = []

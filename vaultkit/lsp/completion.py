@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from . import convert
+from . import convert, lookup
 
 if TYPE_CHECKING:
     from .server import VaultkitServer
@@ -97,7 +97,7 @@ async def complete(ls: "VaultkitServer", params: types.CompletionParams):
     if found is None:
         return None
     vault_state, rel = found
-    doc = ls.workspace.text_documents.get(uri)
+    doc = lookup.open_document(ls, uri)
     lines = list(doc.lines) if doc is not None else ls.state.lines_of(vault_state, rel)
     encoding = ls.encoding
     line_no = params.position.line

@@ -95,6 +95,7 @@ class DiagnosticsManager:
         path = convert.uri_to_path(uri)
         if path is None:
             return
+        self.state.client_uris[path] = uri
         future = self._job(self._update_and_check, path, text)
         self._running[uri] = future
         try:
@@ -168,7 +169,7 @@ class DiagnosticsManager:
         for change in changes:
             # A note that disappeared keeps no diagnostics.
             if change.new is None:
-                uri = convert.path_to_uri(change.vault.abs(change.path))
+                uri = self.state.uri_for(change.vault.abs(change.path))
                 reports.append(Report(uri, [], [], _result_id([])))
         return reports
 
@@ -184,7 +185,7 @@ class DiagnosticsManager:
             return cache[path]
 
         def uri_of(path: str) -> str:
-            return convert.path_to_uri(state.abs(path))
+            return self.state.uri_for(state.abs(path))
 
         diagnostics = [d for d in diagnostics if d.path == rel]
         items = [convert.to_lsp_diagnostic(d, lines, encoding, uri_of=uri_of, lines_of=lines_of) for d in diagnostics]
@@ -230,15 +231,15 @@ class DiagnosticsManager:
             path = convert.uri_to_path(uri)
             if path is None:
                 return types.RelatedFullDocumentDiagnosticReport(items=[], result_id=_result_id([]))
-            text = self.state.overlay.get(path)
-            if text is None:
-                doc = self.server.workspace.get_text_document(uri)
-                try:
-                    text = doc.source
-                except OSError:
-                    text = ""
-            self._texts[uri] = text
-            await self.flush(uri)
+            # Not open in the editor: report the note as it is on disk.
+            def job() -> list[Report]:
+                found = self.state.vault_for(path)
+                if found is None or found[1] not in found[0].vault.notes:
+                    return []
+                return [self._report(*found)]
+
+            future = self._job(job)
+            await asyncio.wait([future])
             report = self.reports.get(uri)
             if report is None:
                 return types.RelatedFullDocumentDiagnosticReport(items=[], result_id=_result_id([]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types
 
@@ -41,7 +42,7 @@ class Doc:
         return convert.from_position(pos, self.lines, self.encoding)
 
     def uri_of(self, rel: str) -> str:
-        return convert.path_to_uri(self.vault_state.abs(rel))
+        return self.server.state.uri_for(self.vault_state.abs(rel))
 
     def lines_of(self, rel: str) -> list[str]:
         if rel == self.rel:
@@ -53,6 +54,11 @@ class Doc:
 
     def location(self, rel: str, span: Span) -> types.Location:
         return types.Location(uri=self.uri_of(rel), range=self.range(span, rel))
+
+
+def open_document(server: "VaultkitServer", uri: str):
+    """The editor's document for ``uri`` if it is open (pygls keys them unquoted)."""
+    return server.workspace.text_documents.get(unquote(uri))
 
 
 async def document(server: "VaultkitServer", uri: str) -> Doc | None:

@@ -224,7 +224,7 @@ async def rename(ls: "VaultkitServer", params: types.RenameParams):
 
 
 def _version(ls: "VaultkitServer", uri: str) -> int | None:
-    doc = ls.workspace.text_documents.get(uri)
+    doc = lookup.open_document(ls, uri)
     return doc.version if doc is not None else None
 
 

@@ -94,6 +94,9 @@ class State:
         self.settings: dict[str, Any] = {}
         self.vaults: dict[Path, VaultState] = {}
         self.overlay: dict[Path, str] = {}  # open documents: absolute path -> text
+        # The URI each open document was opened with: clients compare URIs as
+        # strings, and their percent-encoding may differ from ours.
+        self.client_uris: dict[Path, str] = {}
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vaultkit-engine")
         self.services_extra: dict[str, Any] = {}
         self.exec_results: dict[Path, dict[str, Any]] = {}  # root -> {note path: NoteRun}
@@ -237,6 +240,7 @@ class State:
 
     def close(self, path: Path) -> Change | None:
         """The editor closed a document: the disk is the truth again."""
+        self.client_uris.pop(path, None)
         if self.overlay.pop(path, None) is None:
             return None
         return self.disk_changed(path)
@@ -338,6 +342,11 @@ class State:
         return sorted(diagnostics, key=Diagnostic.sort_key)
 
     # --- text for position conversion --------------------------------------------------
+
+    def uri_for(self, path: Path) -> str:
+        from .convert import path_to_uri
+
+        return self.client_uris.get(path) or path_to_uri(path)
 
     def lines_of(self, state: VaultState, rel: str) -> list[str]:
         path = state.abs(rel)
