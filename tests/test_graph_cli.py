@@ -96,3 +96,11 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(cli, vault):
     result = cli(["graph", vault, "-f", "mermaid"])
     assert result.code == 0
     assert result.err == ""
+
+
+def test_unreadable_note_is_reported_not_fatal(cli, make_vault):
+    vault = make_vault({"Good.md": "[[Bad]]\n", "Bad.md": b"\xff\xfe\x00binary\x00\x00"})
+    result = cli(["graph", vault])
+    assert result.code == 0
+    assert "could not be read completely" in result.err and "vaultkit check" in result.err
+    assert "Good" in {node["id"] for node in result.json()["nodes"]}

@@ -106,3 +106,32 @@ def test_opening_the_page_at_a_note_name_selects_and_describes_it(page, tmp_path
     assert "1 incoming, 2 outgoing" in info.group(1)
     neighbours = re.findall(r"<li[^>]*>(.*?)</li>", info.group(1))
     assert sorted(n[:5] for n in neighbours) == ["Alpha", "Gamma"]  # Alpha links both ways: once
+
+
+@pytest.mark.slow
+def test_a_large_graph_is_laid_out_and_drawn_completely(tmp_path):
+    """3,000 notes and 30,000 links: the layout must finish and draw every node."""
+    import random
+
+    import networkx as nx
+
+    from vaultkit.export.html import render
+
+    rng = random.Random(7)
+    graph = nx.DiGraph()
+    for i in range(3000):
+        graph.add_node(f"Folder/Note {i}", kind="note", title=f"Note {i}", path=f"Folder/Note {i}.md",
+                       size=100, tags=[], aliases=[])
+    graph.add_node("unresolved:Ghost", kind="unresolved", title="Ghost", path="", size=0, tags=[], aliases=[])
+    nodes = list(graph)
+    notes = nodes[:3000]
+    pairs = set()
+    while len(pairs) < 30000:
+        pairs.add((rng.choice(notes), rng.choice(nodes)))
+    graph.add_edges_from(pairs, kind="link", kinds=["link"], count=1, lines=[1])
+    page = tmp_path / "big.html"
+    page.write_text(render(graph, "big"), encoding="utf-8")
+    body = _body(_chromium(page.as_uri(), tmp_path / "profile", "--dump-dom"))
+    assert body["data-layout"] == "done"
+    assert body["data-rendered-nodes"] == "3001"
+    assert body["data-rendered-edges"] == "30000"
