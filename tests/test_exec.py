@@ -21,7 +21,7 @@ from vaultkit.execute import results as R
 from vaultkit.execute import run_notes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exec"
-SEEDS = Path("/work/shared/seeds")
+from seeds import SEEDS  # noqa: E402
 TODAY = datetime.date(2026, 11, 22)
 
 

@@ -20,7 +20,7 @@ from vaultkit.cli import run
 if importlib.util.find_spec("vaultkit.commands.check") is None:  # lands with the engine
     pytest.skip("vaultkit check is not there yet", allow_module_level=True)
 
-SEEDS = Path("/work/shared/seeds")
+from seeds import SEEDS  # noqa: E402
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, int, int]]:

@@ -24,7 +24,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_VAULT = REPO / "vault-sample"
-SEEDS = Path("/work/shared/seeds")
+from seeds import SEEDS  # noqa: E402
 GOLDEN = Path(__file__).parent / "golden"
 TODAY = "2026-11-22"
 HUB = "Deep Learning/torch-module-flashcards.md"

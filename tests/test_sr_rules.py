@@ -15,7 +15,9 @@ from vaultkit.checks.schedules import check_schedules
 from vaultkit.config import Config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sr" / "vault"
-SEED = Path("/work/shared/seeds/torch-module-flashcards.md")
+from seeds import SEEDS  # noqa: E402
+
+SEED = SEEDS / "torch-module-flashcards.md"
 TODAY = dt.date(2026, 11, 22)
 DATA_JSON = ".obsidian/plugins/obsidian-spaced-repetition/data.json"
 

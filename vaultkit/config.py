@@ -91,9 +91,9 @@ class Config:
 
 @lru_cache(maxsize=4096)
 def _enabled(select: tuple[str, ...], ignore: tuple[str, ...], code: str) -> bool:
-    from .checks.registry import matches
+    from . import checks  # registers every rule, so opt-in rules are known
 
-    return matches(code, select) and not matches(code, ignore)
+    return checks.registry.selected(code, select, ignore)
 
 
 def _kebab(key: str) -> str:

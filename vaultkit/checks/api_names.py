@@ -128,12 +128,18 @@ class DeprecatedApiName(Rule):
 
     ## Options
     Same as VK201 (`api.modules`, `api.aliases`).
+
+    This rule is opt-in: `select = ["ALL"]` (the default) leaves it off, naming
+    it or a prefix turns it on (`extend-select = ["VK202"]`, `--select VK2`).
+    A note's names are all real even when some are deprecated, and running the
+    code already reports the deprecation warning torch raises (VK406).
     """
 
     code = "VK202"
     name = "deprecated-api-name"
     severity = Severity.HINT
     fixable = "sometimes"
+    opt_in = True
 
 
 def index_for(config: Any) -> ApiIndex:

@@ -25,6 +25,8 @@ class Rule:
     name: str = ""
     severity: Severity = Severity.WARNING
     fixable: str = "none"  # "none" | "safe" | "unsafe" | "sometimes"
+    # Opt-in rules run only when selected by their code or a prefix, never by "ALL".
+    opt_in: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -61,6 +63,16 @@ def checker(*rules: type[Rule], scope: str = "note"):
         return func
 
     return wrap
+
+
+def selected(code: str, select: Iterable[str], ignore: Iterable[str]) -> bool:
+    """Whether ``code`` runs under these select/ignore patterns."""
+    if matches(code, ignore):
+        return False
+    rule = RULES.get(code)
+    if rule is not None and rule.opt_in:
+        return matches(code, [p for p in select if p.strip().upper() != "ALL"])
+    return matches(code, select)
 
 
 def matches(code: str, patterns: Iterable[str]) -> bool:

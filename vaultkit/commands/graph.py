@@ -86,10 +86,11 @@ def run(args) -> int:
     finally:
         progress.close()
 
-    if vault.problems:
-        count = len(vault.problems)
-        print(f"vaultkit: {count} file{'s' if count != 1 else ''} could not be read completely "
-              "(run `vaultkit check` to see which)", file=sys.stderr)
+    for problem in vault.problems:
+        where = problem.path
+        if problem.span.line or problem.span.col:
+            where += f":{problem.span.line + 1}:{problem.span.col + 1}"
+        print(f"vaultkit: {where}: {problem.message}", file=sys.stderr)
 
     with _open_output(args.output) as out:
         if args.stats and args.format == "json":

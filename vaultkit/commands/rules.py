@@ -20,6 +20,7 @@ def run(args) -> int:
     if args.format == "json":
         json.dump([
             {"code": r.code, "name": r.name, "severity": r.severity.label, "fixable": r.fixable,
+             "opt_in": r.opt_in,
              "summary": r.summary(), "doc": r.doc()}
             for r in rules
         ], sys.stdout, indent=2)
@@ -28,7 +29,8 @@ def run(args) -> int:
     width = max(len(r.name) for r in rules)
     for r in rules:
         fix = {"safe": "fix", "unsafe": "fix*", "sometimes": "fix?"}.get(r.fixable, "")
-        print(f"{r.code}  {r.name:<{width}}  {r.severity.label:<7}  {fix:<4}  {r.summary()}")
+        opt = " (opt-in)" if r.opt_in else ""
+        print(f"{r.code}  {r.name:<{width}}  {r.severity.label:<7}  {fix:<4}  {r.summary()}{opt}")
     print("\nfix = safe fix (--fix); fix* = unsafe fix (--unsafe-fixes); fix? = some cases. "
-          "`vaultkit rule CODE` explains one rule.")
+          "Opt-in rules run only when selected by code or prefix. `vaultkit rule CODE` explains one rule.")
     return 0
