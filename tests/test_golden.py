@@ -259,12 +259,9 @@ def test_hub_api_typos_are_reported_on_their_line(report, typo):
 @needs_check
 @needs_api
 def test_fundamentals_note_has_no_api_name_findings(report):
-    # Every name there is real.  The issue itself names nn.utils.weight_norm as
-    # deprecated, so a hint saying so is not a finding against "zero VK2".
-    findings = [d for d in _diags(report, FUNDAMENTALS, "VK2") if d["severity"] != "hint"]
-    assert findings == []
-    hints = [(d["line"], d["code"]) for d in _diags(report, FUNDAMENTALS, "VK2")]
-    assert hints in ([], [(92, "VK202")]), hints
+    # Every name there is real: zero VK2 with the default selection (the deprecation
+    # rule VK202, which would flag nn_utils.weight_norm, is opt-in).
+    assert _diags(report, FUNDAMENTALS, "VK2") == []
 
 
 @needs_check
