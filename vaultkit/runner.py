@@ -165,7 +165,7 @@ def check_vault(
     processes that share the loaded vault copy-on-write; the result is the same.
     """
     from .checks.context import Context
-    from .suppress import filter_suppressed, is_excluded
+    from .suppress import is_excluded
 
     config = config or Config()
     today = today or _dt.date.today()

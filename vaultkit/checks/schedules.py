@@ -7,7 +7,6 @@ SR plugin settings (``vault.sr_settings``).  Option: ``[sr] grace-days``.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from typing import Iterable
 

@@ -88,12 +88,10 @@ def _overrides(args) -> dict:
 
 
 def run(args) -> int:
-    from .. import __version__
     from ..config import ConfigError, load_config
     from ..report import render
     from ..report.color import use_color
     from . import _results_cache
-    from .graph import _LazyProgress
 
     today = _parse_today(args.today)
     root = Path(args.vault)
@@ -134,9 +132,9 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs):
     from .. import __version__
     from ..core.vault import load_vault
     from ..runner import CheckResult, check_vault, prepare_services, reported_paths
-    from .graph import _LazyProgress
+    from ._progress import LazyProgress
 
-    progress = _LazyProgress()
+    progress = LazyProgress()
     try:
         vault = load_vault(root, config=config, use_cache=use_cache, jobs=jobs,
                            progress=progress.task("Reading notes"))

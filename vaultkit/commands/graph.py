@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
 
 from ..errors import UsageError
+from ._progress import LazyProgress
 
 FORMATS = ("json", "graphml", "gexf", "dot", "mermaid", "html")
 # Unresolved targets are part of the graph unless --include says otherwise.
@@ -73,7 +73,7 @@ def run(args) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
-    progress = _LazyProgress()
+    progress = LazyProgress()
     try:
         vault = load_vault(root, config=config, progress=progress.task("Reading notes"))
         if args.stats:
@@ -131,54 +131,3 @@ class _open_output:
         if self.file is not None:
             self.file.close()
         return False
-
-
-class _LazyProgress:
-    """A rich progress bar on stderr that appears only after the work has taken
-    a second, and only when stderr is a terminal."""
-
-    DELAY = 1.0
-
-    def __init__(self) -> None:
-        self._progress = None
-        self._timer = None
-        self._lock = threading.Lock()
-        if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=True,
-        )
-        self._timer = threading.Timer(self.DELAY, self._start)
-        self._timer.daemon = True
-        self._timer.start()
-        self._started = False
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._progress is not None and not self._started:
-                self._progress.start()
-                self._started = True
-
-    def task(self, description: str):
-        """A ``(done, total)`` callback updating one line of the bar (None when off)."""
-        if self._progress is None:
-            return None
-        task_id = self._progress.add_task(description, total=None)
-
-        def update(done: int, total: int) -> None:
-            self._progress.update(task_id, completed=done, total=total)
-
-        return update
-
-    def close(self) -> None:
-        if self._progress is None:
-            return
-        self._timer.cancel()
-        with self._lock:
-            if self._started:
-                self._progress.stop()
-            self._progress = None

@@ -8,8 +8,6 @@ sees what the earlier ones defined, and shows only block N).
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 from ..errors import UsageError

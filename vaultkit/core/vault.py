@@ -383,7 +383,8 @@ def _parse_batch(root: Path, entries: list[FileEntry], options: ParseOptions) ->
     return marshal.dumps(rows)
 
 
-def _parse_parallel(root: Path, entries: list[FileEntry], options: ParseOptions, jobs: int):
+def _parse_parallel(root: Path, entries: list[FileEntry], options: ParseOptions, jobs: int,
+                    progress=None, done: int = 0, total: int = 0):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -393,6 +394,8 @@ def _parse_parallel(root: Path, entries: list[FileEntry], options: ParseOptions,
     results = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         for data in pool.map(_parse_batch, [root] * len(batches), batches, [options] * len(batches)):
+            if progress:
+                progress(done + len(results), total)
             for (path, size, mtime), plain, problem in marshal.loads(data):
                 results.append((
                     FileEntry(path, size, mtime), plain,
@@ -497,7 +500,7 @@ def _load_vault(path, *, config, use_cache, jobs, progress) -> Vault:
         progress(len(notes), total)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if len(todo) >= _PARALLEL_THRESHOLD and jobs > 1:
-        results = _parse_parallel(root, todo, options, jobs)
+        results = _parse_parallel(root, todo, options, jobs, progress, len(notes), total)
     else:
         results = []
         for i, entry in enumerate(todo):
