@@ -148,3 +148,13 @@ def test_incremental_update_and_remove(vault):
     assert v.resolve("C", "A.md").path == "C.md"
     v.remove_note("C.md")
     assert v.resolve("C", "A.md").status == "unresolved"
+
+
+def test_public_api_lists_links_with_their_resolution(make_vault, monkeypatch, tmp_path):
+    import vaultkit
+
+    monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(tmp_path / "cache"))
+    vault = vaultkit.load_vault(make_vault({"A.md": "[[B#Top]] [[Nope]]", "B.md": "# Other"}))
+    rows = [(src, link.target, res.resolution.status, res.anchor_status) for src, link, res in vault.iter_links()]
+    assert rows == [("A.md", "B", "resolved", "missing-heading"), ("A.md", "Nope", "unresolved", "none")]
+    assert [src for src, _ in vault.backlinks("B.md")] == ["A.md"]

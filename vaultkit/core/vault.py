@@ -247,6 +247,12 @@ class Vault:
             hit = memo[note.path] = (note, [normalize_heading(h.text) for h in note.headings])
         return hit[1]
 
+    def iter_links(self):
+        """Every link of the vault with where it goes: (source path, Link, LinkResolution)."""
+        for path, note in self.notes.items():
+            for link in note.links:
+                yield path, link, self.resolve_link(link, path)
+
     # -- backlinks -------------------------------------------------------------------
     def _add_backlinks(self, note: Note) -> None:
         assert self._backlinks is not None
