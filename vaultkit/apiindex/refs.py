@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import io
 import keyword
+import functools
 import re
 import tokenize
 from typing import Iterable, NamedTuple, Sequence
@@ -400,8 +401,11 @@ class QuickImports(NamedTuple):
     modules: list[str]  # dotted paths the imports name ("torch.nn", "torch.nn.Linear")
 
 
+@functools.lru_cache(maxsize=4096)
 def quick_imports(text: str) -> QuickImports | None:
-    """Aliases and imported paths of one-line imports; None when an import is unusual."""
+    """Aliases and imported paths of one-line imports; None when an import is unusual.
+
+    Memoised: notes repeat the same import blocks; callers only read the result."""
     aliases: dict[str, str] = {}
     modules: list[str] = []
     for found in _IMPORT_LINE.finditer(text):

@@ -71,10 +71,29 @@ def placeholder_pattern(part: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
+_MISSING = object()
+
+
 def resolve(index: ApiIndex, parts: Sequence[str], aliases: Mapping[str, str]) -> Resolution | None:
-    """Resolve ``("nn", "LTSM")``; None when the root is not an indexed alias."""
+    """Resolve ``("nn", "LTSM")``; None when the root is not an indexed alias.
+
+    The answer depends on the aliases only through what ``parts[0]`` stands for,
+    so it is memoised per index on (parts, that target): a vault repeats the
+    same few hundred names tens of thousands of times.
+    """
     target = aliases.get(parts[0])
-    if target is None or target not in index:
+    if target is None:
+        return None
+    memo = index.__dict__.setdefault("_resolve_memo", {})
+    key = (tuple(parts), target)
+    hit = memo.get(key, _MISSING)
+    if hit is _MISSING:
+        hit = memo[key] = _resolve(index, parts, target)
+    return hit
+
+
+def _resolve(index: ApiIndex, parts: Sequence[str], target: str) -> Resolution | None:
+    if target not in index:
         return None
     root = index.root_of(target)
     qualified = target
