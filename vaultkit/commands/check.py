@@ -108,24 +108,28 @@ def run(args) -> int:
     use_cache = not args.no_cache
     run_code = config.option("exec", "enabled") is not False
 
-    result = None
-    cache_key = None
-    if use_cache and not (args.fix or args.diff):
-        cache_key = _results_cache.key(root, config, today, run_code)
-        result = _results_cache.load(root, cache_key, config)
-    if result is None:
-        result = _check(root, config, today, run_code, use_cache, args.jobs)
-        if cache_key is not None:
-            _results_cache.save(root, cache_key, result)
-
     if args.fix or args.diff:
+        result = _check(root, config, today, run_code, use_cache, args.jobs)
         return _fix(args, root, config, today, run_code, use_cache, result)
 
-    stream = sys.stdout
-    color = args.output is None and use_color(stream)
+    color = args.output is None and use_color(sys.stdout)
+    cache_key = None
+    if use_cache:
+        output = (args.format, color, os.getcwd(), str(root))
+        cache_key = _results_cache.key(root, config, today, run_code, output=output)
+        cached = _results_cache.load(root, cache_key)
+        if cached is not None:
+            text, status = cached
+            _write(args.output, text)
+            return status
+    result = _check(root, config, today, run_code, use_cache, args.jobs)
     text = render(args.format, result, color=color)
+    status = 1 if any(d.severity >= config.fail_on for d in result.diagnostics) else 0
     _write(args.output, text)
-    return 1 if any(d.severity >= config.fail_on for d in result.diagnostics) else 0
+    # A timeout may not repeat (a busy machine): such a run is not replayed.
+    if cache_key is not None and not any(d.code == "VK403" for d in result.diagnostics):
+        _results_cache.save(root, cache_key, text, status)
+    return status
 
 
 def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs):
