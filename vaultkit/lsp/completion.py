@@ -38,7 +38,6 @@ def _rank(query: str, text: str) -> int | None:
     """0 prefix, 1 substring, 2 subsequence, None no match (case-insensitive)."""
     if not query:
         return 0
-    text = text.casefold()
     if text.startswith(query):
         return 0
     if query in text:
@@ -57,7 +56,9 @@ class _NameIndex:
 
     def __init__(self) -> None:
         self.key = None
-        self.entries: list[tuple[str, str, str | None]] = []  # (shown text, path, alias)
+        # (shown text, its casefold, path, alias); folded once per rebuild, not per keystroke
+        self.entries: list[tuple[str, str, str, str | None]] = []
+        self.by_length: list[tuple[str, str, str, str | None]] = []  # for an empty query
         self.ambiguous: set[str] = set()
 
     def get(self, vault_state) -> "_NameIndex":
@@ -69,10 +70,11 @@ class _NameIndex:
             for path, note in list(vault.notes.items()):
                 folded = note.name.casefold()
                 seen[folded] = seen.get(folded, 0) + 1
-                entries.append((note.name, path, None))
+                entries.append((note.name, folded, path, None))
                 for alias in note.aliases:
-                    entries.append((alias, path, alias))
+                    entries.append((alias, alias.casefold(), path, alias))
             self.entries = entries
+            self.by_length = sorted(entries, key=lambda e: (len(e[0]), e[1]))[:MAX_ITEMS]
             self.ambiguous = {name for name, count in seen.items() if count > 1}
             self.key = key
         return self
@@ -137,13 +139,18 @@ def _notes(vault_state, query: str, rng: types.Range, close: str) -> types.Compl
     index = _names.get(vault_state)
     folded = query.strip().casefold()
     scored = []
-    for shown, path, alias in index.entries:
-        rank = _rank(folded, shown)
-        if rank is None and "/" in folded:
-            rank = _rank(folded, path)
-        if rank is not None:
-            scored.append((rank, len(shown), shown.casefold(), shown, path, alias))
-    scored.sort()
+    if not folded:
+        scored = [(0, len(s), f, s, p, a) for s, f, p, a in index.by_length]
+        more = len(index.entries) > len(scored)
+    else:
+        for shown, low, path, alias in index.entries:
+            rank = _rank(folded, low)
+            if rank is None and "/" in folded:
+                rank = _rank(folded, path.casefold())
+            if rank is not None:
+                scored.append((rank, len(shown), low, shown, path, alias))
+        scored.sort()
+        more = len(scored) > MAX_ITEMS
     items = []
     for n, (rank, _, _, shown, path, alias) in enumerate(scored[:MAX_ITEMS]):
         target = _link_text(path, index.ambiguous)
@@ -158,7 +165,7 @@ def _notes(vault_state, query: str, rng: types.Range, close: str) -> types.Compl
                 sort_text=f"{n:04d}",
             )
         )
-    return types.CompletionList(is_incomplete=len(scored) > MAX_ITEMS or not query, items=items)
+    return types.CompletionList(is_incomplete=more, items=items)
 
 
 def _anchors(ls, vault_state, rel: str, target: str, anchor: str, rng, close: str):
