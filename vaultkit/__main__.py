@@ -2,4 +2,7 @@ import sys
 
 from .cli import run
 
-sys.exit(run(sys.argv[1:]))
+# The guard matters: multiprocessing's forkserver imports the main module in its
+# workers, which must not run the command line again.
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -172,7 +173,9 @@ def check_vault(
     ctx = Context(vault, config, today, services or {})
     paths = list(paths) if paths is not None else reported_paths(vault, config)
     note_checkers = _active(config, "note")
-    if jobs > 1 and len(paths) >= _PARALLEL_MIN_NOTES and hasattr(os, "fork"):
+    # Workers share the loaded vault by forking, which is only safe while this
+    # process runs no other thread (see core.vault._parse_parallel).
+    if jobs > 1 and len(paths) >= _PARALLEL_MIN_NOTES and hasattr(os, "fork") and threading.active_count() == 1:
         out = _check_parallel(vault, ctx, note_checkers, paths, jobs)
     else:
         out = _check_notes(vault, ctx, note_checkers, paths)

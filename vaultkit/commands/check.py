@@ -145,10 +145,10 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs):
         paths = reported_paths(vault, config)
         services = prepare_services(vault, config, paths, run_code=run_code, use_cache=use_cache,
                                     progress=progress.task("Running code blocks"))
-        workers = jobs if jobs is not None else (os.cpu_count() or 1)
-        diagnostics = check_vault(vault, config, today, services, paths, jobs=workers)
     finally:
-        progress.close()
+        progress.close()  # its threads must be gone before the check forks workers
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    diagnostics = check_vault(vault, config, today, services, paths, jobs=workers)
     index = services.get("api_index")
     for problem in getattr(index, "problems", ()):
         print(f"vaultkit: warning: API names not checked: {problem}", file=sys.stderr)

@@ -24,6 +24,7 @@ import marshal
 import os
 import posixpath
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -396,7 +397,11 @@ def _parse_parallel(root: Path, entries: list[FileEntry], options: ParseOptions,
 
     chunk = max(50, len(entries) // (jobs * 8))
     batches = [entries[i : i + chunk] for i in range(0, len(entries), chunk)]
-    ctx = multiprocessing.get_context("fork")
+    # fork is cheapest, but forking a process that runs other threads (the
+    # language server, a progress bar) can deadlock the children on a lock some
+    # thread held: then start workers from a clean forkserver instead.
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    ctx = multiprocessing.get_context(method)
     results = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         for data in pool.map(_parse_batch, [root] * len(batches), batches, [options] * len(batches)):

@@ -2,4 +2,6 @@
 
 from .server import main
 
-main()
+# Guarded: multiprocessing's forkserver imports the main module in its workers.
+if __name__ == "__main__":
+    main()

@@ -193,9 +193,9 @@ class State:
             if standalone is not None:
                 state.vault = _load_single(standalone, state.config)
             else:
-                # jobs=1: the engine's parallel parse forks, and forking a process
-                # that runs threads (ours, pygls's reader) can deadlock the children.
-                state.vault = load_vault(root, config=state.config, jobs=1)
+                # The engine parses a large uncached vault in worker processes; from
+                # this threaded server it starts them from a forkserver, never by fork.
+                state.vault = load_vault(root, config=state.config)
         except Exception as exc:  # an unusable root must not take the server down
             log.exception("cannot load vault %s", root)
             state.error = f"cannot load vault {root}: {exc}"
