@@ -54,6 +54,7 @@ DEFAULT_SECTIONS: dict[str, dict[str, Any]] = {
         "jobs": 0,  # 0 = number of CPUs
         "cache": True,
         "skip": [],  # globs of notes whose code is never run
+        "run-on-save": True,  # the language server runs a note's code when it is saved
     },
 }
 

@@ -26,20 +26,28 @@ _runs: dict[str, asyncio.Task] = {}
 
 
 def on_save(ls: "VaultkitServer", uri: str) -> None:
+    previous = _runs.get(uri)
+    if previous is not None and not previous.done():
+        return  # the running job will be followed by the next save
+    _runs[uri] = asyncio.ensure_future(_run_saved(ls, uri))
+
+
+async def _run_saved(ls: "VaultkitServer", uri: str) -> None:
+    # Edits still waiting for the typing delay are applied first, so a note
+    # saved right after it was opened or typed into is run as saved.
+    await ls.diagnostics.flush(uri)
     path = convert.uri_to_path(uri)
     found = ls.state.lookup(path) if path is not None else None
     if found is None:
         return
     state, rel = found
-    if not state.config.option("exec", "enabled") or not state.config.is_enabled("VK4"):
+    config = state.config
+    if not config.option("exec", "enabled") or not config.option("exec", "run-on-save") or not config.is_enabled("VK4"):
         return
     note = state.vault.notes.get(rel)
     if note is None or not note.code_blocks:
         return
-    previous = _runs.get(uri)
-    if previous is not None and not previous.done():
-        return  # the running job will be followed by the next save
-    _runs[uri] = asyncio.ensure_future(run(ls, [path]))
+    await run(ls, [path])
 
 
 async def run_command(ls: "VaultkitServer", args: list) -> dict:

@@ -40,7 +40,8 @@ def build() -> VaultkitServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: VaultkitServer, params: types.InitializeParams):
         ls.state.folders = watch.folders_from(params)
-        ls.state.settings = dict(settings_from(params.initialization_options))
+        ls.state.initial_settings = dict(settings_from(params.initialization_options))
+        ls.state.settings = dict(ls.state.initial_settings)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: VaultkitServer, params: types.InitializedParams):

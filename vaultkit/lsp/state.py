@@ -92,6 +92,8 @@ class State:
     def __init__(self) -> None:
         self.folders: list[Path] = []
         self.settings: dict[str, Any] = {}
+        # initializationOptions: the base that workspace/configuration answers go on top of
+        self.initial_settings: dict[str, Any] = {}
         self.vaults: dict[Path, VaultState] = {}
         self.overlay: dict[Path, str] = {}  # open documents: absolute path -> text
         # The URI each open document was opened with: clients compare URIs as

@@ -61,8 +61,11 @@ async def pull_settings(ls: "VaultkitServer") -> None:
     except Exception:  # a client that does not answer must not stall startup
         log.warning("workspace/configuration failed", exc_info=True)
         return
-    if result and isinstance(result[0], dict) and result[0]:
-        ls.state.settings.update(settings_from(result[0]))
+    if result and isinstance(result[0], dict):
+        # The client's answer is its whole current configuration, on top of the
+        # initializationOptions: a key the user removed since must stop applying,
+        # so start again from those rather than merging into the last state.
+        ls.state.settings = {**ls.state.initial_settings, **settings_from(result[0])}
     _report_settings_error(ls)
 
 
@@ -75,11 +78,11 @@ def _report_settings_error(ls: "VaultkitServer") -> None:
 
 
 async def settings_changed(ls: "VaultkitServer", settings: Any) -> None:
-    new = dict(settings_from(settings)) if settings else {}
-    if not new and _supports_configuration(ls):
+    if _supports_configuration(ls):
         await pull_settings(ls)
-    elif new:
-        ls.state.settings = new
+    else:
+        pushed = dict(settings_from(settings)) if settings else {}
+        ls.state.settings = {**ls.state.initial_settings, **pushed}
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(ls.state.executor, ls.state.reload_all)
     _report_settings_error(ls)
