@@ -47,7 +47,84 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# -- a fast path for the frontmatter notes actually have -------------------------------
+# `key: value`, `key: [a, "b c"]` and `key:` followed by `  - item` lines with
+# plain or simply quoted strings make up nearly all real frontmatter.  Reading
+# those directly is several times faster than a YAML parse (a sixth of the
+# whole parse time at 10k notes); anything else, or anything YAML would type
+# as other than a string (numbers, booleans, null), goes to the YAML parser.
+_KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*")
+_ITEM = re.compile(r"[ \t]+-[ \t]+(.*?)[ \t]*")
+_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#\t]|:(?=\S)|(?<=\S)#)*")
+_NOT_STRING = re.compile(
+    r"[-+]?(?:\d[\d_]*(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+|0[xXoObB][\da-fA-F_]+|\.(?:inf|nan))"
+    r"|(?:y|n|yes|no|true|false|on|off|null|~)",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r'"([^"\\]*)"')
+_FLOW_INDICATORS = re.compile(r"[\[\]{}]")
+
+
+def _scalar(text: str):
+    """The string a simple YAML scalar stands for, or None when it needs the real parser."""
+    quoted = _QUOTED.fullmatch(text)
+    if quoted:
+        return quoted.group(1)
+    if _PLAIN.fullmatch(text) and not _NOT_STRING.fullmatch(text) and not text.endswith(":"):
+        return text.rstrip()
+    return None
+
+
+def _simple_yaml(lines: list[str]) -> dict | None:
+    data: dict = {}
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        i += 1
+        if not line.strip():
+            continue
+        m = _KEY.fullmatch(line)
+        if m is None or m.group(1) in data:
+            return None
+        key, value = m.group(1), m.group(2)
+        if not value:
+            items = []
+            while i < n and lines[i].strip():
+                item = _ITEM.fullmatch(lines[i])
+                if item is None:
+                    break
+                text = _scalar(item.group(1))
+                if text is None:
+                    return None
+                items.append(text)
+                i += 1
+            if not items:
+                return None  # null, a nested mapping, or an unindented list: YAML decides
+            data[key] = items
+        elif value.startswith("[") and value.endswith("]"):
+            inner = value[1:-1].strip()
+            items = []
+            if inner:
+                for part in inner.split(","):
+                    part = part.strip()
+                    text = _scalar(part) if not _FLOW_INDICATORS.search(part) else None
+                    if text is None:
+                        return None
+                    items.append(text)
+            data[key] = items
+        else:
+            text = _scalar(value)
+            if text is None:
+                return None
+            data[key] = text
+    return data
+
+
 def parse_frontmatter(lines: list[str], end: int) -> tuple[dict, FrontmatterError | None]:
+    simple = _simple_yaml(lines[1:end])
+    if simple is not None:
+        return simple, None
     source = "\n".join(lines[1:end])
     if not source.strip():
         return {}, None
