@@ -94,5 +94,17 @@ def to_dict(result) -> dict[str, Any]:
 
 
 def render(result, *, color: bool = False, base: Path | None = None) -> str:
+    """The document, indented, with one diagnostic per line.
+
+    One line per diagnostic keeps the report readable and diff- and grep-able,
+    and lets each line be encoded by the C encoder: ``indent=2`` on the whole
+    document runs Python's pure encoder (1.3 s for 41k diagnostics).
+    """
     # ensure_ascii=False: note names are often not ASCII and the output is UTF-8.
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+    data = to_dict(result)
+    diagnostics = data.pop("diagnostics")
+    head = json.dumps(data, indent=2, ensure_ascii=False)
+    if not diagnostics:
+        return head[:-2] + ',\n  "diagnostics": []\n}\n'
+    rows = ",\n".join("    " + json.dumps(d, ensure_ascii=False) for d in diagnostics)
+    return head[:-2] + ',\n  "diagnostics": [\n' + rows + "\n  ]\n}\n"
