@@ -94,3 +94,30 @@ def test_note_review_reading():
     assert partial.status == "new" and partial.problems[0][1].startswith("sr-interval is missing or empty")
     bad = parse_note_review({"sr-due": "someday", "sr-interval": 4, "sr-ease": 250})
     assert bad.status == "invalid" and bad.problems[0][0] == "sr-due"
+
+
+# -- the fast path for the comments the plugin writes must read them exactly as
+# -- the general reader does -----------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from vaultkit.sr import schedule as _schedule  # noqa: E402
+
+_segment = st.builds(
+    lambda y, m, d, ivl, ease: f"!{y:04d}-{m:02d}-{d:02d},{ivl},{ease}",
+    st.integers(1999, 2031), st.integers(0, 13), st.integers(0, 32), st.integers(0, 40000), st.integers(0, 999),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_segment, min_size=1, max_size=3).map("".join))
+def test_canonical_fast_path_matches_the_general_reader(body):
+    fast = _schedule._parse_canonical(body)
+    if fast is None:
+        return
+    saved = _schedule._parse_canonical
+    try:
+        _schedule._parse_canonical = lambda body: None
+        general = _schedule.parse_schedule(body)
+    finally:
+        _schedule._parse_canonical = saved
+    assert fast == general

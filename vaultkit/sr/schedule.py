@@ -278,6 +278,29 @@ def _parse_fsrs(index: int, offset: int, text: str) -> list[Segment | SegmentErr
     ]
 
 
+# What the plugin itself writes: "!YYYY-MM-DD,interval,ease" once per sibling.
+_CANONICAL_BODY = re.compile(r"(?:!\d{4}-\d\d-\d\d,\d{1,6},\d{1,6})+")
+_CANONICAL_SEGMENT = re.compile(r"!((\d{4})-(\d\d)-(\d\d),(\d{1,6}),(\d{1,6}))")
+
+
+def _parse_canonical(body: str) -> list[Segment] | None:
+    """The common case read directly (the general reader takes ~50 us a comment and a
+    10k-note vault has ~22k comments); None when anything needs the general reader."""
+    if not _CANONICAL_BODY.fullmatch(body):
+        return None
+    out = []
+    for index, m in enumerate(_CANONICAL_SEGMENT.finditer(body)):
+        year, month, day = int(m.group(2)), int(m.group(3)), int(m.group(4))
+        try:
+            due = _dt.date(year, month, day)
+        except ValueError:
+            return None  # an impossible date: the general reader explains it
+        if due == PLACEHOLDER_DATE:
+            due = None
+        out.append(Segment(index, m.start(1), m.group(1), "sm2", due, float(m.group(5)), int(m.group(6))))
+    return out
+
+
 def parse_schedule(body: str) -> list[Segment | SegmentError]:
     """Read a ``<!--SR:...-->`` body: one result per segment, or errors for it.
 
@@ -286,6 +309,9 @@ def parse_schedule(body: str) -> list[Segment | SegmentError]:
     in one comment.  A segment with several bad fields gives several errors
     with the same ``index``; offsets are positions in ``body``.
     """
+    fast = _parse_canonical(body)
+    if fast is not None:
+        return fast
     results: list[Segment | SegmentError] = []
     try:
         for index, (offset, text) in enumerate(split_segments(body)):
