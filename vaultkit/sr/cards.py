@@ -50,6 +50,13 @@ def tag_matches(tag: str, wanted: Iterable[str]) -> bool:
 
     ``tag`` is written without ``#``; the settings write tags with it.
     """
+    if isinstance(wanted, tuple):  # the settings' tuples: memoised (a vault repeats its tags)
+        return _tag_matches(tag, wanted)
+    return _tag_matches(tag, tuple(wanted))
+
+
+@functools.lru_cache(maxsize=8192)
+def _tag_matches(tag: str, wanted: tuple[str, ...]) -> bool:
     full = _normal_tag(tag)
     for want in wanted:
         if not want or not want.strip().lstrip("#"):
