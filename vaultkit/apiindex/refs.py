@@ -401,15 +401,18 @@ class QuickImports(NamedTuple):
     modules: list[str]  # dotted paths the imports name ("torch.nn", "torch.nn.Linear")
 
 
-@functools.lru_cache(maxsize=4096)
 def quick_imports(text: str) -> QuickImports | None:
-    """Aliases and imported paths of one-line imports; None when an import is unusual.
+    """Aliases and imported paths of one-line imports; None when an import is unusual."""
+    return _imports_of(tuple(_IMPORT_LINE.findall(text)))
 
-    Memoised: notes repeat the same import blocks; callers only read the result."""
+
+@functools.lru_cache(maxsize=4096)
+def _imports_of(lines: tuple[str, ...]) -> QuickImports | None:
+    """Memoised on the import lines alone: blocks differ, their imports repeat.
+    Callers only read the result."""
     aliases: dict[str, str] = {}
     modules: list[str] = []
-    for found in _IMPORT_LINE.finditer(text):
-        line = found.group(0)
+    for line in lines:
         simple = _SIMPLE_IMPORT.fullmatch(line)
         if simple:
             for item in simple.group("names").split(","):
@@ -433,7 +436,7 @@ def quick_imports(text: str) -> QuickImports | None:
 
 def quick_assigned(text: str) -> set[str]:
     """Names a block binds as variables (``optim = ...``); may include names in strings."""
-    return {next(g for g in found.groups() if g) for found in _ASSIGNED.finditer(text)}
+    return {a or b or c for a, b, c in _ASSIGNED.findall(text)}
 
 
 _CHAIN_CACHE: dict[frozenset, re.Pattern[str]] = {}
