@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from ..core.model import Link, Note
 from ..core.span import Span
-from ..core.vault import normalize_heading
+from ..core.vault import names_attachment, normalize_heading
 from ..diagnostics import Edit, Fix, Related, Severity
 from .registry import Rule, checker
 from ..core.suggest import closest
@@ -275,16 +275,10 @@ def check_links(note: Note, ctx):
             yield _missing_block(note, link, result.target_note, ctx, cutoff)
 
 
-def _is_attachment(target: str) -> bool:
-    base = target.rsplit("/", 1)[-1]
-    dot = base.rfind(".")
-    return 0 < dot < len(base) - 1 and not base.lower().endswith(".md") and " " not in base[dot:]
-
-
 def _unresolved(note: Note, link: Link, ctx, cutoff: float):
     vault = ctx.vault
     target = link.target
-    if _is_attachment(target):
+    if names_attachment(target):
         rule = MissingAttachment
     elif link.kind == "markdown":
         rule = BrokenMarkdownLink
@@ -306,7 +300,9 @@ def _unresolved(note: Note, link: Link, ctx, cutoff: float):
     data: dict = {}
     owner = vault.alias_owner(target) if rule is not MissingAttachment else None
     if owner is not None and link.kind == "wikilink":
-        real = owner.name
+        # The shortest text that opens the owner from here: its name, unless another
+        # note of that name would win (then its path).
+        real = owner.name if vault.resolve(owner.name, note.path).path == owner.path else owner.id
         message += f"; '{target}' is an alias of [[{real}]] and Obsidian does not resolve aliases"
         shown = link.display if link.display else target
         new_text = real + ("#" + link.anchor if link.anchor else "") + "|" + shown

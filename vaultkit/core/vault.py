@@ -86,6 +86,11 @@ def _has_extension(target: str) -> bool:
     return 0 < dot < len(base) - 1 and " " not in base[dot:]
 
 
+def names_attachment(target: str) -> bool:
+    """A link target with an extension other than ``.md`` names an attachment."""
+    return _has_extension(target) and not target.lower().endswith(".md")
+
+
 @dataclass
 class Vault:
     root: Path
