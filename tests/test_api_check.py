@@ -218,3 +218,32 @@ def test_registered_with_the_engine(check, index_dir, tmp_path):
     (root / "A.md").write_text("nn.LTSM\n<!-- vaultkit: disable-next-line VK201 -->\nnn.GUR\n", encoding="utf-8")
     found = vaultkit.check_vault(vaultkit.load_vault(root, use_cache=False), Config(select=("VK2",)), TODAY)
     assert [(d.code, d.span.line) for d in found] == [("VK201", 0)]
+
+
+def test_a_whole_check_never_imports_torch(tmp_path):
+    """`vaultkit check --no-exec` of a vault full of torch names, with the index cached:
+    the checking process never imports torch (that is what the index is for)."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    for name in ("torch-module-flashcards.md", "pytorch-fundamental-concepts.md"):
+        (vault / name).write_bytes((SEEDS / name).read_bytes())
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from vaultkit.cli import run
+        for _ in range(2):  # the first run may build the index (in a subprocess)
+            code = run(["check", {str(vault)!r}, "--no-exec", "--no-cache", "--format", "json",
+                        "--today", "2026-11-22", "-o", {str(tmp_path / "report.json")!r}])
+        print("torch" in sys.modules, code)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=dict(os.environ, VAULTKIT_CACHE_DIR=str(tmp_path / "cache")), timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "1"]
+    assert '"code": "VK201"' in (tmp_path / "report.json").read_text(encoding="utf-8")
