@@ -106,5 +106,6 @@ def render(result, *, color: bool = False, base: Path | None = None) -> str:
     head = json.dumps(data, indent=2, ensure_ascii=False)
     if not diagnostics:
         return head[:-2] + ',\n  "diagnostics": []\n}\n'
-    rows = ",\n".join("    " + json.dumps(d, ensure_ascii=False) for d in diagnostics)
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per row
+    rows = ",\n".join("    " + encode(d) for d in diagnostics)
     return head[:-2] + ',\n  "diagnostics": [\n' + rows + "\n  ]\n}\n"
