@@ -139,7 +139,6 @@ def _rename_target(doc: Doc, line: int, col: int):
     hash_at = written.find("#")
     span = link.target_span
     if link.heading_path and hash_at >= 0 and col > span.col + hash_at:
-        anchor = written[hash_at + 1 :]
         return "heading", targets[0], link.heading_path[-1], Span(span.line, span.col + hash_at + 1, span.line, span.col + len(written))
     path_len = hash_at if hash_at >= 0 else len(written)
     if path_len == 0:
