@@ -420,6 +420,14 @@ def _parse_parallel(root: Path, entries: list[FileEntry], options: ParseOptions,
     return results
 
 
+def find_vault_root(path: Path) -> Path:
+    """The nearest folder at or above ``path`` holding ``.obsidian/``, else ``path`` itself."""
+    for candidate in (path, *path.parents):
+        if (candidate / ".obsidian").is_dir():
+            return candidate
+    return path
+
+
 class _no_gc:
     """Pause the cyclic garbage collector while building many small tuples.
 
