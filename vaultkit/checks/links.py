@@ -315,7 +315,7 @@ def _unresolved(note: Note, link: Link, ctx, cutoff: float):
             best = suggestions[0]
             shown = ", ".join(f"'{s}'" for s in suggestions[:3])
             message += f"; did you mean {shown}?"
-            data["suggestions"] = suggestions
+            data["suggestions"] = list(suggestions)
             if rule is BrokenMarkdownLink:
                 best_path = vault.resolve(best, note.path).path or best
                 new = best_path + ("#" + link.anchor if link.anchor else "")
@@ -349,7 +349,7 @@ def _missing_heading(note: Note, link: Link, target: Note, ctx, cutoff: float):
     data: dict = {"headings": headings}
     suggestions = closest(wanted, headings, cutoff, key=normalize_heading)
     if suggestions:
-        data["suggestions"] = suggestions
+        data["suggestions"] = list(suggestions)
         best = suggestions[0]
         new = link.target + "#" + best.replace("#", " ").replace("|", " ").replace("^", " ")
         if link.kind == "markdown":
