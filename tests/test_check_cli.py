@@ -112,6 +112,10 @@ def test_parallel_check_gives_the_same_diagnostics(make_vault, monkeypatch, tmp_
     vault = load_vault(make_vault(files))
     services = runner.prepare_services(vault, Config())
     one = runner.check_vault(vault, Config(), dt.date(2026, 11, 22), services, jobs=1)
+    forked = []
+    real = runner._check_parallel
+    monkeypatch.setattr(runner, "_check_parallel", lambda *a: forked.append(1) or real(*a))
     two = runner.check_vault(vault, Config(), dt.date(2026, 11, 22), services, jobs=2)
+    assert forked == [1]  # the workers really ran
     assert one == two and len(one) > 30
     assert [d.fix for d in one] == [d.fix for d in two] and [d.data for d in one] == [d.data for d in two]
