@@ -61,15 +61,22 @@ from ._common import counts_by_code, counts_by_severity, fix_to_dict, one_based
 CONTRACT_VERSION = 1
 
 
+_LABELS = {severity: severity.label for severity in Severity}
+
+
 def diagnostic_to_dict(d: Diagnostic) -> dict[str, Any]:
+    span = d.span
     return {
         "path": d.path,
-        **one_based(d.span),
+        "line": span.line + 1,
+        "column": span.col + 1,
+        "end_line": span.end_line + 1,
+        "end_column": span.end_col + 1,
         "code": d.code,
         "rule": d.rule,
-        "severity": Severity(d.severity).label,
+        "severity": _LABELS[d.severity],
         "message": d.message,
-        "fix": fix_to_dict(d.fix),
+        "fix": fix_to_dict(d.fix) if d.fix is not None else None,
         "related": [
             {"path": r.path, **one_based(r.span), "message": r.message} for r in d.related
         ],
