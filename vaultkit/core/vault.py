@@ -120,6 +120,8 @@ class Vault:
         # Resolution depends only on the target text, the source folder and the set
         # of paths: memoised until a file is added or removed.
         self._resolve_memo: dict[str, object] = {}
+        # path -> (note object, its headings in comparison form)
+        self._outline_memo: dict[str, tuple[Note, list[str]]] = {}
 
     def _index_changed(self) -> None:
         self._backlinks = None
@@ -247,10 +249,9 @@ class Vault:
 
     def _outline(self, note: Note) -> list[str]:
         """The note's headings in comparison form, memoised per note object."""
-        memo = self.__dict__.setdefault("_outline_memo", {})
-        hit = memo.get(note.path)
+        hit = self._outline_memo.get(note.path)
         if hit is None or hit[0] is not note:
-            hit = memo[note.path] = (note, [normalize_heading(h.text) for h in note.headings])
+            hit = self._outline_memo[note.path] = (note, [normalize_heading(h.text) for h in note.headings])
         return hit[1]
 
     def iter_links(self):
