@@ -45,10 +45,13 @@ def _torch_version() -> str:
         return "none"
 
 
-def key(root: Path, config, today, run_code: bool, *, output: tuple = ()) -> str:
-    """``output`` names how the report is rendered (format, colour, where paths are shown from)."""
+def key(root: Path, config, today, run_code: bool, *, output: tuple = ()) -> tuple[str, tuple]:
+    """The cache key and the folder listing it was computed from (for ``load_vault``).
+
+    ``output`` names how the report is rendered (format, colour, where paths are shown from)."""
     h = hashlib.sha256()
-    notes, attachments, problems = discover(root)
+    listing = discover(root)
+    notes, attachments, problems = listing
     for entry in notes + attachments:
         h.update(f"{entry.path}\0{entry.size}\0{entry.mtime_ns}\n".encode("utf-8", "surrogatepass"))
     for problem in problems:
@@ -62,7 +65,7 @@ def key(root: Path, config, today, run_code: bool, *, output: tuple = ()) -> str
     settings = {k: v for k, v in vars(config).items() if k != "source"}
     h.update(repr(sorted(settings.items(), key=lambda kv: kv[0])).encode())
     h.update(f"{today.isoformat()}\0{run_code}\0{__version__}\0{_torch_version()}\0{output!r}".encode())
-    return h.hexdigest()
+    return h.hexdigest(), listing
 
 
 def load(root: Path, cache_key: str) -> tuple[str, int] | None:

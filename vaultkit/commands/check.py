@@ -113,16 +113,16 @@ def run(args) -> int:
         return _fix(args, root, config, today, run_code, use_cache, result)
 
     color = args.output is None and use_color(sys.stdout)
-    cache_key = None
+    cache_key = listing = None
     if use_cache:
         output = (args.format, color, os.getcwd(), str(root))
-        cache_key = _results_cache.key(root, config, today, run_code, output=output)
+        cache_key, listing = _results_cache.key(root, config, today, run_code, output=output)
         cached = _results_cache.load(root, cache_key)
         if cached is not None:
             text, status = cached
             _write(args.output, text)
             return status
-    result = _check(root, config, today, run_code, use_cache, args.jobs)
+    result = _check(root, config, today, run_code, use_cache, args.jobs, listing)
     text = render(args.format, result, color=color)
     status = 1 if any(d.severity >= config.fail_on for d in result.diagnostics) else 0
     _write(args.output, text)
@@ -132,7 +132,7 @@ def run(args) -> int:
     return status
 
 
-def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs):
+def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs, listing=None):
     from .. import __version__
     from ..core.vault import load_vault
     from ..runner import CheckResult, check_vault, prepare_services, reported_paths
@@ -141,7 +141,7 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs):
     progress = LazyProgress()
     try:
         vault = load_vault(root, config=config, use_cache=use_cache, jobs=jobs,
-                           progress=progress.task("Reading notes"))
+                           progress=progress.task("Reading notes"), listing=listing)
         paths = reported_paths(vault, config)
         services = prepare_services(vault, config, paths, run_code=run_code, use_cache=use_cache,
                                     progress=progress.task("Running code blocks"))

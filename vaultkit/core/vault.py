@@ -454,15 +454,19 @@ def load_vault(
     use_cache: bool = True,
     jobs: int | None = None,
     progress=None,
+    listing=None,
 ) -> Vault:
     """Discover, read and parse every note under ``path``.
 
     Raises :class:`UsageError` only when ``path`` is not a usable folder; every
     problem with individual files is recorded in ``vault.problems``.
-    ``progress`` is an optional callable ``(done, total)``.
+    ``progress`` is an optional callable ``(done, total)``; ``listing`` is what
+    :func:`vaultkit.core.files.discover` returned for this folder, when the caller
+    has just walked it (the folder is then not walked twice).
     """
     with _no_gc():
-        vault = _load_vault(path, config=config, use_cache=use_cache, jobs=jobs, progress=progress)
+        vault = _load_vault(path, config=config, use_cache=use_cache, jobs=jobs, progress=progress,
+                            listing=listing)
     # The notes live as long as the vault and hold no cycles: move them out of the
     # collector's sight, or every later full collection re-walks ~1M tuples
     # (checking 10k notes went from 5.1 s to 1.0 s of CPU for the link rules).
@@ -470,7 +474,7 @@ def load_vault(
     return vault
 
 
-def _load_vault(path, *, config, use_cache, jobs, progress) -> Vault:
+def _load_vault(path, *, config, use_cache, jobs, progress, listing) -> Vault:
     root = Path(path)
     if not root.exists():
         raise UsageError(f"{path}: no such folder")
@@ -488,7 +492,8 @@ def _load_vault(path, *, config, use_cache, jobs, progress) -> Vault:
         hide_percent = not bool(config.option("links", "check-percent-comments"))
     options = ParseOptions(sr_settings=sr_settings, percent_comments_hide_links=hide_percent)
 
-    note_entries, attachment_entries, problems = discover(root)
+    note_entries, attachment_entries, problems = listing if listing is not None else discover(root)
+    problems = list(problems)
     if app_problem:
         problems.append(app_problem)
     if sr_problem:
