@@ -1,0 +1,52 @@
+"""A client that cannot register file watchers (Neovim on some systems): the server
+watches the vault itself, so notes created or deleted outside the editor still
+update every affected diagnostic."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from lsp_helpers import diagnostics, open_doc, uri, write_vault
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "vaultkit.lsp"]))
+async def client(lsp_client: LanguageClient, tmp_path):
+    vault = write_vault(tmp_path / "vault")
+    caps = client_capabilities("visual-studio-code")
+    caps.workspace.did_change_watched_files = types.DidChangeWatchedFilesClientCapabilities(
+        dynamic_registration=False
+    )
+    lsp_client.registrations = []  # type: ignore[attr-defined]
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams):
+        lsp_client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=caps,
+            workspace_folders=[types.WorkspaceFolder(uri=uri(vault), name="vault")],
+            root_uri=uri(vault),
+        )
+    )
+    lsp_client.vault = vault  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_the_server_watches_the_vault_when_the_client_cannot(client):
+    assert not any(
+        r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in client.registrations
+    )
+    index = await open_doc(client, client.vault / "Index.md")
+    await diagnostics(client, index, until=lambda got: any("Missing note" in d.message for d in got))
+    # Created outside the editor, and the client says nothing about it.
+    (client.vault / "Missing note.md").write_text("# Missing note\n", encoding="utf-8")
+    await diagnostics(client, index, timeout=30,
+                      until=lambda got: not any("Missing note" in d.message for d in got))
+    (client.vault / "Sub" / "Beta.md").unlink()
+    await diagnostics(client, index, timeout=30, until=lambda got: any("Sub/Beta" in d.message for d in got))
