@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from lsp_helpers import uri, write_vault
+from lsp_helpers import start_session, write_vault
 
 SERVER = [sys.executable, "-m", "vaultkit.lsp"]
 
@@ -30,20 +29,7 @@ def vault(tmp_path: Path) -> Path:
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER), params=["push", "pull"])
 async def client(lsp_client: LanguageClient, vault: Path, request):
     mode = request.param
-    caps = client_capabilities(CLIENTS[mode])
-    lsp_client.registrations = []  # type: ignore[attr-defined]
-
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams):
-        lsp_client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
-
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=caps,
-            workspace_folders=[types.WorkspaceFolder(uri=uri(vault), name="vault")],
-            root_uri=uri(vault),
-        )
-    )
+    await start_session(lsp_client, [vault], client_capabilities(CLIENTS[mode]))
     lsp_client.mode = mode  # type: ignore[attr-defined]
     lsp_client.vault = vault  # type: ignore[attr-defined]
     yield

@@ -59,6 +59,25 @@ def uri(path: Path) -> str:
     return path.as_uri()
 
 
+async def start_session(client: LanguageClient, roots: list[Path], capabilities, **initialize) -> None:
+    """Initialize ``client`` on the workspace folders ``roots``, recording the
+    registrations the server asks for in ``client.registrations``."""
+    client.registrations = []  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams):
+        client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities,
+            workspace_folders=[types.WorkspaceFolder(uri=uri(r), name=r.name) for r in roots],
+            root_uri=uri(roots[0]),
+            **initialize,
+        )
+    )
+
+
 async def open_doc(client: LanguageClient, path: Path, text: str | None = None) -> str:
     doc_uri = uri(path)
     client.text_document_did_open(

@@ -10,7 +10,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from lsp_helpers import diagnostics, open_doc, uri, write_vault
+from lsp_helpers import diagnostics, open_doc, start_session, write_vault
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "vaultkit.lsp"]))
@@ -20,19 +20,7 @@ async def client(lsp_client: LanguageClient, tmp_path):
     caps.workspace.did_change_watched_files = types.DidChangeWatchedFilesClientCapabilities(
         dynamic_registration=False
     )
-    lsp_client.registrations = []  # type: ignore[attr-defined]
-
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams):
-        lsp_client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
-
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=caps,
-            workspace_folders=[types.WorkspaceFolder(uri=uri(vault), name="vault")],
-            root_uri=uri(vault),
-        )
-    )
+    await start_session(lsp_client, [vault], caps)
     lsp_client.vault = vault  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()

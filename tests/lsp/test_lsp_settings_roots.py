@@ -9,7 +9,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from lsp_helpers import codes, diagnostics, open_doc, uri
+from lsp_helpers import codes, diagnostics, open_doc, start_session
 
 NOTE = "# Note\n\n[[Nowhere]] and [[Note#Missing heading]]\n"
 
@@ -23,20 +23,10 @@ async def client(lsp_client: LanguageClient, tmp_path):
         (root / "Note.md").write_text(NOTE, encoding="utf-8")
         roots.append(root)
 
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams):
-        return None
-
     # What the client answers to workspace/configuration (section "vaultkit").
     lsp_client.set_configuration({"severity": {"VK102": "hint"}}, section="vaultkit")
-
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            workspace_folders=[types.WorkspaceFolder(uri=uri(r), name=r.name) for r in roots],
-            initialization_options={"vaultkit": {"ignore": ["VK101"]}},
-        )
-    )
+    await start_session(lsp_client, roots, client_capabilities("visual-studio-code"),
+                        initialization_options={"vaultkit": {"ignore": ["VK101"]}})
     lsp_client.roots = roots  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
