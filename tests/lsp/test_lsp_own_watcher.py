@@ -4,6 +4,7 @@ update every affected diagnostic."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import pytest_lsp
@@ -32,6 +33,7 @@ async def test_the_server_watches_the_vault_when_the_client_cannot(client):
     )
     index = await open_doc(client, client.vault / "Index.md")
     await diagnostics(client, index, until=lambda got: any("Missing note" in d.message for d in got))
+    await asyncio.sleep(1)  # the watcher's inotify watches are set up in the background
     # Created outside the editor, and the client says nothing about it.
     (client.vault / "Missing note.md").write_text("# Missing note\n", encoding="utf-8")
     await diagnostics(client, index, timeout=30,

@@ -107,6 +107,9 @@ async def wait_ready(ls: "VaultkitServer", timeout: float = 30) -> None:
 
 async def load_roots(ls: "VaultkitServer") -> None:
     loop = asyncio.get_running_loop()
+    if not ls.watcher.client_watches:
+        # Watch first, so that a note created while the vaults load is not missed.
+        ls.watcher.watch(ls.state.folder_roots())
     for root in ls.state.folder_roots():
         await loop.run_in_executor(ls.state.executor, ls.state.ensure_loaded, root)
         state = ls.state.vaults.get(root)
