@@ -339,6 +339,9 @@ async def document_links(ls: "VaultkitServer", params: types.DocumentLinkParams)
     doc = await lookup.document(ls, params.text_document.uri)
     if doc is None:
         return None
+    caps = ls.client_capabilities
+    link_caps = caps.text_document.document_link if caps and caps.text_document else None
+    tooltips = bool(link_caps and link_caps.tooltip_support)
     result = []
     for link in doc.note.links:
         targets = _targets(doc, link) if link.target else []
@@ -350,5 +353,6 @@ async def document_links(ls: "VaultkitServer", params: types.DocumentLinkParams)
             landing = anchor_span(doc.vault, path, link)
             if landing is not START:
                 uri += f"#L{landing.line + 1}"
-        result.append(types.DocumentLink(range=doc.range(link.target_span), target=uri, tooltip=path))
+        result.append(types.DocumentLink(range=doc.range(link.target_span), target=uri,
+                                         tooltip=path if tooltips else None))
     return result
