@@ -27,11 +27,11 @@ lines, one per occurrence).  ``[[#Heading]]`` is a self-edge, as in Obsidian.
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
 import networkx as nx
+
+from .gcpause import gc_paused
 
 INCLUDE_CHOICES = ("unresolved", "attachments", "tags", "ignored")
 
@@ -81,25 +81,6 @@ def _add_occurrence(edges: dict, source: str, target: str, kind: str, line: int)
         entry[2].append(line)
         if kind not in entry[1]:
             entry[1].append(kind)
-
-
-@contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector while building many small objects
-    (the graph, its statistics, an export).
-
-    With a loaded vault (hundreds of thousands of live tuples) each automatic
-    full collection walks the whole heap; building the graph of a 10k-note
-    vault otherwise spends more time in the collector than in our code.
-    Nothing built here forms reference cycles that need the collector.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def build_graph(

@@ -10,7 +10,7 @@ from typing import TextIO
 
 import networkx as nx
 
-from ..core.graph import gc_paused
+from ..core.gcpause import gc_paused
 
 FORMATS = ("json", "graphml", "gexf", "dot", "mermaid", "html")
 

@@ -12,7 +12,7 @@ from typing import TextIO
 
 import networkx as nx
 
-from ..core.graph import gc_paused
+from ..core.gcpause import gc_paused
 
 
 def node_link(graph: nx.DiGraph) -> dict:
