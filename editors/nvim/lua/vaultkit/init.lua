@@ -177,6 +177,18 @@ function M.graph(on_done)
 end
 
 --- Stop the vaultkit servers and start them again for every open note.
+-- Attach every loaded buffer of a configured filetype (after a restart, and for
+-- buffers opened before setup() ran).
+local function attach_loaded_buffers()
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr)
+      and vim.tbl_contains(M.options.filetypes, vim.bo[bufnr].filetype)
+    then
+      M.attach(bufnr)
+    end
+  end
+end
+
 function M.restart()
   local clients = compat.clients(NAME)
   local ids = {}
@@ -195,13 +207,7 @@ function M.restart()
     end, 50)
   end
   started = {}
-  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(bufnr)
-      and vim.tbl_contains(M.options.filetypes, vim.bo[bufnr].filetype)
-    then
-      M.attach(bufnr)
-    end
-  end
+  attach_loaded_buffers()
 end
 
 function M.setup(opts)
@@ -241,13 +247,7 @@ function M.setup(opts)
   end, { desc = "vaultkit: restart the language server" })
 
   -- Buffers opened before setup() ran (e.g. `nvim note.md` with a lazy plugin manager).
-  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(bufnr)
-      and vim.tbl_contains(M.options.filetypes, vim.bo[bufnr].filetype)
-    then
-      M.attach(bufnr)
-    end
-  end
+  attach_loaded_buffers()
 end
 
 return M
