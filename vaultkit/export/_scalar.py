@@ -19,6 +19,9 @@ from functools import lru_cache
 from typing import Iterable
 from xml.sax.saxutils import escape
 
+# Attribute types as GraphML and GEXF both name them.
+XML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NEEDS_ESCAPE = re.compile('[&<>"\n\r\t]')
 _ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}

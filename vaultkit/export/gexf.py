@@ -11,9 +11,8 @@ from typing import Iterator, TextIO
 
 import networkx as nx
 
-from ._scalar import schema, strip_illegal, xml_value
+from ._scalar import XML_TYPES, schema, strip_illegal, xml_value
 
-_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
 _HEADER = (
     "<?xml version='1.0' encoding='utf-8'?>\n"
     '<gexf xmlns="http://www.gexf.net/1.2draft" '
@@ -41,7 +40,7 @@ def generate(graph: nx.DiGraph) -> Iterator[str]:
         yield f'    <attributes class="{scope}" mode="static">\n'
         for name, kind in types.items():
             ids[name] = len(ids)
-            yield f'      <attribute id="{ids[name]}" title="{xml_value(name)}" type="{_TYPES[kind]}"/>\n'
+            yield f'      <attribute id="{ids[name]}" title="{xml_value(name)}" type="{XML_TYPES[kind]}"/>\n'
         yield "    </attributes>\n"
     yield "    <nodes>\n"
     for node, data in graph.nodes(data=True):

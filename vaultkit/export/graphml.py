@@ -6,9 +6,8 @@ from typing import Iterator, TextIO
 
 import networkx as nx
 
-from ._scalar import schema, strip_illegal, xml_value
+from ._scalar import XML_TYPES, schema, strip_illegal, xml_value
 
-_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
 _HEADER = (
     "<?xml version='1.0' encoding='utf-8'?>\n"
     '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -31,7 +30,7 @@ def generate(graph: nx.DiGraph) -> Iterator[str]:
         for name, kind in types.items():
             keys[name] = key = f"{scope[0]}{len(keys)}"
             yield (f'  <key id="{key}" for="{scope}" attr.name="{xml_value(name)}" '
-                   f'attr.type="{_TYPES[kind]}"/>\n')
+                   f'attr.type="{XML_TYPES[kind]}"/>\n')
     yield '  <graph edgedefault="directed">\n'
     for node, data in graph.nodes(data=True):
         yield f'    <node id="{xml_value(node)}">{_data(node_keys, data)}</node>\n'
