@@ -45,7 +45,7 @@ class Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
         debug = os.environ.get("VAULTKIT_EXEC_DEBUG")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vaultkit.execute.server"],
+            [sys.executable, "-P", "-m", "vaultkit.execute.server"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=None if debug else subprocess.DEVNULL,
             env=env, cwd=tempfile.gettempdir(), start_new_session=True,
