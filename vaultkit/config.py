@@ -55,6 +55,10 @@ DEFAULT_SECTIONS: dict[str, dict[str, Any]] = {
         "cache": True,
         "skip": [],  # globs of notes whose code is never run
         "run-on-save": True,  # the language server runs a note's code when it is saved
+        # Share one warm worker between runs (vaultkit.execute.daemon): true, false, or
+        # "auto" = true unless the CI environment variable is set.  VAULTKIT_EXEC_DAEMON=0/1 wins.
+        "daemon": "auto",
+        "keep-warm": 600,  # seconds the daemon waits for the next run before it exits
     },
 }
 

@@ -8,7 +8,9 @@ VK4xx diagnostics)::
     runs["Folder/Note.md"].blocks  # one BlockResult per Python block
 
 Pieces: :mod:`.select` (which blocks, skip rules), :mod:`.server` (warm worker
-that forks one child per note), :mod:`.sandbox` and :mod:`.landlock` (what a
+that forks one child per note), :mod:`.daemon` (the same worker shared by
+successive runs, found and started by :mod:`.daemon_client` through
+:mod:`.runtime`), :mod:`.sandbox` and :mod:`.landlock` (what a
 child may do), :mod:`.notebook` (the child running blocks), :mod:`.consequences`
 (follow-on NameErrors), :mod:`.cache` (results by block sources and versions).
 ``SANDBOX.md`` next to this file says what is isolated on which platform.
@@ -51,6 +53,37 @@ def _limits(config) -> tuple[float, int, int, bool]:
     return timeout, memory, jobs, use is not False
 
 
+_FALSE = ("0", "false", "no", "off")
+
+
+def daemon_keep_warm(config) -> float | None:
+    """The shared daemon's idle timeout when this run may use it, else None.
+
+    ``VAULTKIT_EXEC_DAEMON=0/1`` wins; then ``[exec] daemon = true|false``; the
+    default ("auto") is on, except when the ``CI`` environment variable is set:
+    a CI job runs once, so a daemon left behind only costs memory (Gradle advises
+    the same for its daemon).
+    """
+    env = os.environ.get("VAULTKIT_EXEC_DAEMON", "").strip().lower()
+    if env:
+        on = env not in _FALSE
+    else:
+        value = config.option("exec", "daemon") if config is not None else "auto"
+        if isinstance(value, bool):
+            on = value
+        else:
+            ci = os.environ.get("CI", "").strip().lower()
+            on = not ci or ci in _FALSE
+    if not on:
+        return None
+    value = config.option("exec", "keep-warm") if config is not None else None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return 600.0
+    return seconds if seconds > 0 else 600.0
+
+
 def run_notes(
     vault,
     notes: Iterable,
@@ -58,6 +91,7 @@ def run_notes(
     *,
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    shared: bool = True,
 ) -> dict[str, NoteRun]:
     """Run the Python blocks of ``notes`` (Note objects or vault paths).
 
@@ -65,6 +99,7 @@ def run_notes(
     note path.  Notes whose result is cached (same block sources, limits and
     Python/torch/vaultkit versions) run nothing.  Never raises for a note's
     code; if the worker cannot start, each NoteRun carries ``problem``.
+    ``shared=False`` never uses the shared daemon (see :func:`daemon_keep_warm`).
     """
     if config is not None and config.option("exec", "enabled") is False:
         return {}  # [exec] enabled = false / --no-exec
@@ -123,6 +158,7 @@ def run_notes(
             worker().run(
                 [[(p.index, p.source) for p in planned if not p.skip] for _, planned, _ in todo],
                 timeout=timeout, memory_mb=memory_mb, parallel=jobs, on_done=finished,
+                keep_warm=daemon_keep_warm(config) if shared else None,
             )
     except WorkerError as exc:
         for path, planned, key in todo:

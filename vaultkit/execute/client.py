@@ -3,6 +3,12 @@
 The language server calls :func:`vaultkit.execute.run_notes` many times; every
 call shares one worker (started lazily, restarted if it died, shut down at
 exit).  Calls are serialised by a lock.
+
+The worker is either this process's own (``python -m vaultkit.execute.server``
+on pipes) or, when the caller allows it, a connection to the shared daemon
+(:mod:`.daemon`), which speaks the same protocol on a Unix socket.  Whenever
+the daemon cannot be reached or dies mid-run, the notes not yet done run on a
+worker of our own: the daemon only ever saves time.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import atexit
 import json
 import os
 import selectors
+import socket
 import subprocess
 import sys
 import tempfile
@@ -18,7 +25,7 @@ import threading
 import time
 
 from . import results as R
-from .sandbox import scrubbed_env
+from .runtime import worker_env
 
 STARTUP_TIMEOUT = 180.0  # importing torch on a loaded 2-core machine can take a while
 
@@ -30,19 +37,34 @@ class WorkerError(RuntimeError):
 class Worker:
     def __init__(self):
         self.proc: subprocess.Popen | None = None
+        self.conn: socket.socket | None = None  # to the daemon, instead of proc
         self.info: dict = {}
         self.next_id = 0
         self.buffer = b""
+        self.daemon_failed = False  # then this process keeps to its own worker
 
     @property
     def alive(self) -> bool:
+        if self.conn is not None:
+            return True  # a dead daemon shows on the next read or write
         return self.proc is not None and self.proc.poll() is None
 
-    def start(self) -> None:
-        env = scrubbed_env()
-        # The worker imports vaultkit from wherever this process did.
-        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    @property
+    def shared(self) -> bool:
+        return self.conn is not None
+
+    def start(self, keep_warm: float | None = None) -> None:
+        """Connect to the daemon when ``keep_warm`` is given (starting it with that
+        idle timeout if needed), else, or when that fails, start our own worker."""
+        env = worker_env()
+        if keep_warm is not None and not self.daemon_failed:
+            from .daemon_client import connect
+
+            got = connect(env, keep_warm, STARTUP_TIMEOUT)
+            if got is not None:
+                self.conn, self.info, self.buffer = got
+                return
+            self.daemon_failed = True
         debug = os.environ.get("VAULTKIT_EXEC_DEBUG")
         self.proc = subprocess.Popen(
             [sys.executable, "-P", "-m", "vaultkit.execute.server"],
@@ -59,8 +81,11 @@ class Worker:
 
     def _read(self, timeout: float | None) -> dict | None:
         """The next message, or None on EOF / after ``timeout`` seconds without one."""
-        assert self.proc and self.proc.stdout
-        fd = self.proc.stdout.fileno()
+        if self.conn is not None:
+            fd = self.conn.fileno()
+        else:
+            assert self.proc and self.proc.stdout
+            fd = self.proc.stdout.fileno()
         end = None if timeout is None else time.monotonic() + timeout
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
@@ -70,7 +95,10 @@ class Worker:
                     return None
                 if not selector.select(left):
                     continue
-                data = os.read(fd, 1 << 20)
+                try:
+                    data = os.read(fd, 1 << 20)
+                except OSError:  # a reset connection to the daemon
+                    return None
                 if not data:
                     return None
                 self.buffer += data
@@ -78,18 +106,46 @@ class Worker:
         return json.loads(line)
 
     def run(self, jobs: list[list[tuple[int, str]]], *, timeout: float, memory_mb: int,
-            parallel: int, on_done=None) -> list[dict]:
-        """Run every job (a note's blocks); return the worker's "done" messages in job order."""
+            parallel: int, on_done=None, keep_warm: float | None = None) -> list[dict]:
+        """Run every job (a note's blocks); return the worker's "done" messages in job order.
+
+        ``keep_warm`` (seconds) allows the shared daemon; None keeps to our own worker.
+        """
+        want_shared = keep_warm is not None and not self.daemon_failed
+        if self.alive and self.shared != want_shared:
+            self.stop()
         if not self.alive:
+            self.start(keep_warm)
+        done: dict[int, dict] = {}
+
+        def record(position: int, message: dict) -> None:
+            done[position] = message
+            if on_done:
+                on_done(position, message)
+
+        limits = {"timeout": timeout, "memory_mb": memory_mb, "parallel": parallel}
+        shared = self.shared  # (a failure stops the worker, which forgets the connection)
+        try:
+            self._run(list(enumerate(jobs)), record, **limits)
+        except WorkerError:
+            if not shared:
+                raise
+            # The daemon (or its handler) went away: finish the rest on our own worker.
+            self.stop()
+            self.daemon_failed = True
             self.start()
-        ids = []
-        for blocks in jobs:
+            self._run([(p, job) for p, job in enumerate(jobs) if p not in done], record, **limits)
+        return [done[p] for p in range(len(jobs))]
+
+    def _run(self, jobs: list[tuple[int, list[tuple[int, str]]]], record, *, timeout: float,
+             memory_mb: int, parallel: int) -> None:
+        ids = {}
+        for position, blocks in jobs:
             self.next_id += 1
-            ids.append(self.next_id)
+            ids[self.next_id] = position
             self._send({"op": "run", "id": self.next_id, "blocks": [list(b) for b in blocks],
                         "timeout": timeout, "memory_mb": memory_mb, "jobs": parallel})
         pending = set(ids)
-        done: dict[int, dict] = {}
         # The worker enforces block limits; this only guards against a wedged worker.
         silence = timeout * 4 + 60
         while pending:
@@ -99,21 +155,28 @@ class Worker:
                 raise WorkerError("the code-block worker stopped answering")
             if message.get("t") == "done" and message["id"] in pending:
                 pending.discard(message["id"])
-                done[message["id"]] = message
-                if on_done:
-                    on_done(ids.index(message["id"]), message)
-        return [done[i] for i in ids]
+                record(ids[message["id"]], message)
 
     def _send(self, message: dict) -> None:
-        assert self.proc and self.proc.stdin
+        data = (json.dumps(message) + "\n").encode("utf-8")
         try:
-            self.proc.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
-            self.proc.stdin.flush()
+            if self.conn is not None:
+                self.conn.sendall(data, getattr(socket, "MSG_NOSIGNAL", 0))
+            else:
+                assert self.proc and self.proc.stdin
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             self.stop()
             raise WorkerError("the code-block worker exited unexpectedly") from None
 
     def stop(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:  # the handler sees EOF, stops this run's notes and exits
+            try:
+                conn.close()
+            except OSError:
+                pass
         proc, self.proc = self.proc, None
         if proc is None:
             return
@@ -152,6 +215,7 @@ def shutdown() -> None:
     """Stop the worker if one is running (also registered with atexit)."""
     if _WORKER is not None:
         _WORKER.stop()
+        _WORKER.daemon_failed = False  # a fresh start may try the daemon again
 
 
 def results_of(message: dict) -> tuple[list[R.BlockResult], list[str], float]:
