@@ -87,7 +87,10 @@ async def run(ls: "VaultkitServer", paths: list[Path]) -> dict:
             state, rel = found
             if rel not in state.vault.notes:
                 continue
-            runs = run_notes(state.vault, [rel], state.config, progress=progress)
+            # The server keeps its own worker: it pays torch's import once per editor
+            # session anyway, and a daemon started from an editor's environment would
+            # outlive the editor for nothing.
+            runs = run_notes(state.vault, [rel], state.config, progress=progress, shared=False)
             ls.state.exec_results.setdefault(state.root, {}).update(runs)
             ran += len(runs)
         return {"notes": ran}
