@@ -1,4 +1,4 @@
 """One module per ``vaultkit`` subcommand; each exposes ``register`` and ``run``."""
 
 # Order is the order of ``vaultkit --help``.
-COMMANDS = ("check", "graph", "run", "rules", "rule", "api_index", "lsp")
+COMMANDS = ("check", "graph", "run", "rules", "rule", "api_index", "lsp", "daemon")
