@@ -47,6 +47,21 @@ def shared_api_index(tmp_path_factory):
         os.environ.pop("VAULTKIT_API_INDEX_DIR", None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_exec_daemon():
+    """No test starts the shared code-block daemon (it would outlive the suite);
+    tests/test_exec_daemon.py turns it on for itself, in a temporary directory."""
+    before = os.environ.get("VAULTKIT_EXEC_DAEMON")
+    os.environ["VAULTKIT_EXEC_DAEMON"] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("VAULTKIT_EXEC_DAEMON", None)
+        else:
+            os.environ["VAULTKIT_EXEC_DAEMON"] = before
+
+
 @pytest.fixture
 def cli(capsys, tmp_path_factory, monkeypatch):
     """``cli([...]) -> CliResult``: ``vaultkit.cli.run`` with stdout/stderr captured.
