@@ -6,6 +6,8 @@ only read through the attributes named there, so tests may pass a stand-in.
 
 from __future__ import annotations
 
+import functools
+
 import os
 from collections import Counter
 from pathlib import Path, PurePosixPath
@@ -92,7 +94,11 @@ def display_path(root: Path, path: str, base: Path | None) -> str:
     an absolute vault under ``base`` is shown relative to it; anything else is
     absolute.  Symlinks are not resolved: the path is the one the user typed.
     """
-    base = Path.cwd() if base is None else base
+    return _display_path(os.fspath(root), path, os.getcwd() if base is None else os.fspath(base))
+
+
+@functools.lru_cache(maxsize=65536)  # a report names each note once per diagnostic
+def _display_path(root: str, path: str, base: str) -> str:
     root = Path(root)
     full = root / PurePosixPath(path)
     if not full.is_absolute():

@@ -125,9 +125,14 @@ def _excerpt(d: Diagnostic, lines: list[str], paint: _Paint) -> tuple[list[str],
         first = span.col if n == span.line else 0
         last_col = span.end_col if n == span.end_line else len(text)
         text, first, last_col = _window(text, first, last_col)
-        drawn, cells = _layout(text)
-        start = cells[min(first, len(text))]
-        end = cells[min(last_col, len(text))]
+        first, last_col = min(first, len(text)), min(last_col, len(text))
+        if text.isprintable():  # no tab or control character: draw it as it is
+            drawn = text
+            start = cell_len(text[:first])
+            end = start + cell_len(text[first:last_col])
+        else:
+            drawn, cells = _layout(text)
+            start, end = cells[first], cells[last_col]
         carets = "^" * max(1, end - start)
         marker = " " * start + paint(carets, style)
         if n == shown[-1]:
