@@ -10,11 +10,18 @@ pytest-markdown-docs pytest-examples black ruff pytokens pathspec mypy_extension
 a missing peer is reported, not fatal.
 
 Measured (wall clock, each in a fresh process unless said):
-- vaultkit cold: empty result cache, worker start (torch import) included;
+- vaultkit first run: no daemon running yet, empty result cache: the daemon's
+  start (torch import) is included;
+- vaultkit cold: empty result cache, the daemon already warm (every later run
+  within ``[exec] keep-warm``);
 - vaultkit re-run: same vault, warm cache, fresh process (what CI re-runs pay);
+- own worker: empty cache, ``VAULTKIT_EXEC_DAEMON=0`` (a per-process worker:
+  what CI, with the daemon off, pays);
 - per-note overhead: in one process after warm-up, trivial notes (``x = 1``)
-  without cache, one at a time;
+  without cache, one at a time, through the daemon;
 - pytest --markdown-docs (isolated blocks) and pytest-examples chained.
+The daemon lives in a temporary socket directory (``VAULTKIT_DAEMON_DIR``) and
+is stopped at the end.
 Targets (issue 5): cold >= 5x faster than pytest-markdown-docs, unchanged
 re-run >= 50x faster, per-note overhead <= 50 ms.
 """
@@ -109,6 +116,10 @@ def per_note_overhead(env: dict, count: int = 30) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def stop_daemon(env: dict) -> None:
+    subprocess.run([sys.executable, "-m", "vaultkit", "daemon", "stop"], env=env, capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deps", help="folder with the peers (pip install --target)")
@@ -120,29 +131,44 @@ def main() -> None:
     corpora = {"vault-sample": work / "vault-sample", f"synthetic-{args.notes * args.blocks}": work / "synthetic"}
     shutil.copytree(REPO / "vault-sample", corpora["vault-sample"])
     synthetic(corpora[f"synthetic-{args.notes * args.blocks}"], args.notes, args.blocks)
-    base = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), args.deps or ""]))}
+    daemon_dir = work / "d"
+    daemon_dir.mkdir(mode=0o700)
+    base = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), args.deps or ""])),
+            "VAULTKIT_DAEMON_DIR": str(daemon_dir), "VAULTKIT_EXEC_DAEMON": "1"}
     rows = []
-    for name, root in corpora.items():
-        env = {**base, "VAULTKIT_CACHE_DIR": str(work / f"cache-{name}")}
-        cold, out_cold = timed([sys.executable, "-c", VAULTKIT, str(root), str(args.jobs)], env)
-        rerun, out_rerun = timed([sys.executable, "-c", VAULTKIT, str(root), str(args.jobs)], env)
-        pmd, out_pmd = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--markdown-docs",
-                              "--timeout", "120", str(root)], base, cwd=work)
-        test_file = work / f"test_chained_{name.replace('-', '_')}.py"
-        test_file.write_text(f"ROOT = {str(root)!r}\n" + CHAINED, encoding="utf-8")
-        chained, out_chained = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no",
-                                      "--timeout", "120", str(test_file)], base, cwd=work)
-        rows.append((name, cold, rerun, pmd, chained, out_cold.strip().splitlines()[-1:],
-                     out_rerun.strip().splitlines()[-1:], out_pmd.strip().splitlines()[-1:],
-                     out_chained.strip().splitlines()[-1:]))
-    overhead = per_note_overhead({**base, "VAULTKIT_CACHE_DIR": str(work / "cache-overhead")})
-    print(f"{'corpus':<16}{'vaultkit cold':>15}{'re-run':>10}{'pmd':>10}{'examples-chained':>18}"
-          f"{'pmd/cold':>10}{'pmd/re-run':>12}")
-    for name, cold, rerun, pmd, chained, *_ in rows:
-        print(f"{name:<16}{cold:>14.2f}s{rerun:>9.2f}s{pmd:>9.2f}s{chained:>17.2f}s{pmd / cold:>9.1f}x{pmd / rerun:>11.1f}x")
+    try:
+        for name, root in corpora.items():
+            def vaultkit(cache: str, **extra) -> tuple[float, str]:
+                env = {**base, "VAULTKIT_CACHE_DIR": str(work / f"cache-{name}-{cache}"), **extra}
+                return timed([sys.executable, "-c", VAULTKIT, str(root), str(args.jobs)], env)
+
+            stop_daemon(base)
+            first, out_first = vaultkit("first")
+            cold, out_cold = vaultkit("cold")
+            rerun, out_rerun = vaultkit("cold")
+            own, out_own = vaultkit("own", VAULTKIT_EXEC_DAEMON="0")
+            pmd, out_pmd = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--markdown-docs",
+                                  "--timeout", "120", str(root)], base, cwd=work)
+            test_file = work / f"test_chained_{name.replace('-', '_')}.py"
+            test_file.write_text(f"ROOT = {str(root)!r}\n" + CHAINED, encoding="utf-8")
+            chained, out_chained = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no",
+                                          "--timeout", "120", str(test_file)], base, cwd=work)
+            last = [out.strip().splitlines()[-1:] for out in (out_first, out_cold, out_rerun, out_own, out_pmd, out_chained)]
+            rows.append((name, first, cold, rerun, own, pmd, chained, last))
+        overhead = per_note_overhead({**base, "VAULTKIT_CACHE_DIR": str(work / "cache-overhead")})
+    finally:
+        stop_daemon(base)
+    print(f"{'corpus':<16}{'first run':>11}{'cold':>9}{'re-run':>9}{'own worker':>12}{'pmd':>9}"
+          f"{'examples':>10}{'pmd/first':>11}{'pmd/cold':>10}{'pmd/re-run':>12}{'pmd/own':>9}")
+    for name, first, cold, rerun, own, pmd, chained, _ in rows:
+        print(f"{name:<16}{first:>10.2f}s{cold:>8.2f}s{rerun:>8.2f}s{own:>11.2f}s{pmd:>8.2f}s{chained:>9.2f}s"
+              f"{pmd / first:>10.1f}x{pmd / cold:>9.1f}x{pmd / rerun:>11.1f}x{pmd / own:>8.1f}x")
     print(f"per-note overhead after warm-up: {overhead * 1000:.1f} ms")
-    for name, *_, a, b, c, d in rows:
-        print(f"  {name}: vaultkit cold {a} | re-run {b} | pmd {c} | chained {d}")
+    print("first = daemon not running yet; cold = warm daemon, empty result cache; re-run = warm cache; "
+          "own worker = VAULTKIT_EXEC_DAEMON=0; pmd = pytest --markdown-docs; examples = pytest-examples chained")
+    for name, *_, last in rows:
+        print(f"  {name}: " + " | ".join(f"{label} {text}" for label, text in
+                                          zip(("first", "cold", "re-run", "own", "pmd", "chained"), last)))
     shutil.rmtree(work, ignore_errors=True)
 
 
