@@ -124,6 +124,22 @@ def test_second_run_reuses_the_daemon_and_matches_the_per_process_worker(daemon_
     assert [d["pid"] for d in status(tmp_path)] == [daemon["pid"]]
 
 
+def test_two_runs_starting_at_once_share_one_daemon(daemon_dir, make_vault, tmp_path):
+    vault = make_vault({"Failing.md": FAILING})
+    procs = [subprocess.Popen([sys.executable, "-m", "vaultkit", "check", vault, "--select", "VK4", "--format", "json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                              env={**os.environ, "VAULTKIT_CACHE_DIR": str(tmp_path / f"c{i}")})
+             for i in range(2)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [1, 1], [err for _, err in outs]
+    assert [[d["code"] for d in json.loads(out)["diagnostics"]] for out, _ in outs] == [["VK401", "VK408"]] * 2
+    (daemon,) = status(tmp_path)
+    deadline = time.monotonic() + 10  # the runs' handlers (forks of the daemon) exit after their runs
+    while _daemon_pids(daemon_dir) != [daemon["pid"]] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _daemon_pids(daemon_dir) == [daemon["pid"]]
+
+
 def test_a_killed_daemon_is_replaced_on_the_next_run(daemon_dir, make_vault, tmp_path):
     vault = make_vault({"Failing.md": FAILING})
     expected = diagnostics(vaultkit("check", vault, "--select", "VK4", "--format", "json", cache=tmp_path / "c1"))
