@@ -14,12 +14,12 @@ import hashlib
 import importlib.util
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__ as VAULTKIT_VERSION
+from ..installed import distribution_version
 
 # Bumped when the build's output changes meaning: old files are then ignored.
 FORMAT = 2
@@ -71,36 +71,7 @@ def module_key(module: str) -> ModuleKey:
     if spec is None:
         raise IndexUnavailable(f"module {module!r} is not installed in {sys.executable}")
     origin = spec.origin or ",".join(spec.submodule_search_locations or ())
-    return ModuleKey(module, _distribution_version(module, spec.origin or ""), origin)
-
-
-def _distribution_version(module: str, origin: str = "") -> str:
-    # Fast path: the ``<name>-<version>.dist-info`` folder next to the package
-    # (importlib.metadata scans every installed distribution: ~100 ms).
-    if origin:
-        package_dir = os.path.dirname(origin)
-        site = os.path.dirname(package_dir) if os.path.basename(origin) == "__init__.py" else package_dir
-        pattern = re.compile(rf"{re.escape(module)}-([^-]+)\.dist-info", re.IGNORECASE)
-        try:
-            for entry in os.scandir(site):
-                found = pattern.fullmatch(entry.name)
-                if found:
-                    return found.group(1)
-        except OSError:
-            pass
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version(module)
-    except importlib.metadata.PackageNotFoundError:
-        pass
-    # A module whose distribution has another name (sklearn -> scikit-learn).
-    for dist in importlib.metadata.packages_distributions().get(module, ()):
-        try:
-            return importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return ""
+    return ModuleKey(module, distribution_version(module, spec.origin or ""), origin)
 
 
 def names_path(key: ModuleKey, directory: Path | None = None) -> Path:

@@ -15,7 +15,6 @@ reading or writing it means "no cache".
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import os
 import pickle
 import tempfile
@@ -39,10 +38,9 @@ def _file(root: Path) -> Path:
 
 
 def _torch_version() -> str:
-    try:
-        return importlib.metadata.version("torch")
-    except importlib.metadata.PackageNotFoundError:
-        return "none"
+    from ..installed import installed_version
+
+    return installed_version("torch") or "none"
 
 
 def key(root: Path, config, today, run_code: bool, *, output: tuple = ()) -> tuple[str, tuple]:

@@ -13,7 +13,6 @@ import json
 import os
 import sys
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from . import results as R
@@ -32,13 +31,10 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def versions() -> tuple[str, str, str]:
-    try:
-        torch = metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        torch = ""
     from .. import __version__
+    from ..installed import installed_version
 
-    return sys.version, torch, __version__
+    return sys.version, installed_version("torch"), __version__
 
 
 def key_for(planned, *, timeout: float, memory_mb: int) -> str:

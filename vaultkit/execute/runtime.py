@@ -109,14 +109,10 @@ def _sources_digest() -> str:
 
 @lru_cache(maxsize=8)
 def _key(env: tuple) -> str:
-    from importlib import metadata
-
     from .. import __version__
+    from ..installed import installed_version
 
-    try:
-        torch = metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        torch = ""
+    torch = installed_version("torch")
     payload = json.dumps([sys.executable, sys.version, __version__, str(PACKAGE_DIR),
                           _sources_digest(), torch, list(env)])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
