@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from typing import Any
-
-import yaml
 
 from ..model import FrontmatterError, Tag
 from ..span import Span
 
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 5-10x faster when available
 
+@functools.lru_cache(maxsize=1)
+def _yaml():
+    """PyYAML and a loader for it, imported on the first frontmatter the simple
+    reader cannot take (importing yaml costs ~20 ms of every short run)."""
+    import yaml
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """Safe loading, but dates stay the text that was written (as in Obsidian's
-    properties): ``sr-due: 2026-02-30`` is then a schedule to report, not a crash."""
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 5-10x faster when available
 
+    class Loader(base):  # type: ignore[misc, valid-type]
+        """Safe loading, but dates stay the text that was written (as in Obsidian's
+        properties): ``sr-due: 2026-02-30`` is then a schedule to report, not a crash."""
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    return yaml, Loader
 
 
 def frontmatter_end(lines: list[str]) -> int:
@@ -128,8 +133,9 @@ def parse_frontmatter(lines: list[str], end: int) -> tuple[dict, FrontmatterErro
     source = "\n".join(lines[1:end])
     if not source.strip():
         return {}, None
+    yaml, loader = _yaml()
     try:
-        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+        data = yaml.load(source, Loader=loader)  # noqa: S506 - CSafeLoader/SafeLoader only
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
