@@ -14,7 +14,8 @@ Measured (wall clock, each in a fresh process unless said):
   start (torch import) is included;
 - vaultkit cold: empty result cache, the daemon already warm (every later run
   within ``[exec] keep-warm``);
-- vaultkit re-run: same vault, warm cache, fresh process (what CI re-runs pay);
+- vaultkit re-run: same vault, warm parse and result caches, fresh process
+  (what CI re-runs pay; the cold runs start with both caches empty);
 - own worker: empty cache, ``VAULTKIT_EXEC_DAEMON=0`` (a per-process worker:
   what CI, with the daemon off, pays);
 - per-note overhead: in one process after warm-up, trivial notes (``x = 1``)
@@ -71,7 +72,7 @@ VAULTKIT = textwrap.dedent("""\
     from vaultkit.config import Config
     from vaultkit.core.vault import load_vault
     from vaultkit.execute import run_notes
-    vault = load_vault(sys.argv[1], use_cache=False)
+    vault = load_vault(sys.argv[1])  # the parse cache, as every vaultkit run uses it
     runs = run_notes(vault, list(vault.notes.values()), Config().with_options("exec", jobs=int(sys.argv[2])))
     ran = sum(r.ran for r in runs.values() if not r.cached)
     print("blocks-run", ran, "notes", len(runs))
