@@ -57,6 +57,9 @@ class CodeError(Rule):
     - `jobs` (default 0 = number of CPUs) [`--jobs`]: notes run in parallel.
     - `cache` (default true) [`--no-cache`]: reuse results of unchanged blocks.
     - `skip` (list of globs, default []): notes whose code never runs.
+    - `daemon` (default "auto": on unless `CI` is set): share one warm worker
+      between runs (`vaultkit daemon status|stop`).
+    - `keep-warm` (seconds, default 600): how long that worker waits idle.
 
     Per block: `<!-- vaultkit: skip -->` on the line before the fence, or
     `skip` / `notest` in the info string (```` ```python skip ````).  Per note:
