@@ -98,13 +98,13 @@ _PARALLEL_MIN_NOTES = 1500
 _FORKED: tuple | None = None
 
 
-def _check_notes(vault, ctx, checkers, paths) -> list[Diagnostic]:
+def _check_notes(vault, ctx, checkers, paths) -> dict[str, list[Diagnostic]]:
     from .suppress import filter_suppressed
 
-    out: list[Diagnostic] = []
+    out: dict[str, list[Diagnostic]] = {}
     for path in paths:
         note = vault.notes[path]
-        out.extend(filter_suppressed(note, _run_checkers(vault, note, ctx, checkers)))
+        out[path] = filter_suppressed(note, _run_checkers(vault, note, ctx, checkers))
     return out
 
 
@@ -132,31 +132,40 @@ def _fix_back(wire):
     return Fix(title, tuple(Edit(p, Span(*s) if s is not None else None, t) for p, s, t in edits), applicability)
 
 
-def _to_wire(diagnostics: list[Diagnostic]) -> bytes:
-    rows = [
+def to_rows(diagnostics: list[Diagnostic]) -> list[tuple]:
+    """Diagnostics as plain tuples (marshal can carry them unless a check put
+    something else in ``data``)."""
+    return [
         (d.path, tuple(d.span), d.code, d.rule, int(d.severity), d.message, _fix_wire(d.fix),
          tuple((r.path, tuple(r.span), r.message) for r in d.related),
          tuple(_fix_wire(f) for f in d.alternatives), d.data)
         for d in diagnostics
     ]
-    try:
-        return b"M" + marshal.dumps(rows)
-    except ValueError:  # a check put something marshal cannot carry in ``data``
-        return b"P" + pickle.dumps(diagnostics, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _from_wire(data: bytes) -> list[Diagnostic]:
-    if data[:1] == b"P":
-        return pickle.loads(data[1:])
+def from_rows(rows) -> list[Diagnostic]:
     return [
         Diagnostic(path, Span(*span), code, rule, Severity(severity), message, _fix_back(fix),
                    tuple(Related(p, Span(*s), m) for p, s, m in related),
                    tuple(_fix_back(f) for f in alternatives), data)
-        for path, span, code, rule, severity, message, fix, related, alternatives, data in marshal.loads(data[1:])
+        for path, span, code, rule, severity, message, fix, related, alternatives, data in rows
     ]
 
 
-def _check_parallel(vault, ctx, checkers, paths, jobs) -> list[Diagnostic]:
+def _to_wire(by_note: dict[str, list[Diagnostic]]) -> bytes:
+    try:
+        return b"M" + marshal.dumps([(path, to_rows(ds)) for path, ds in by_note.items()])
+    except ValueError:  # a check put something marshal cannot carry in ``data``
+        return b"P" + pickle.dumps(by_note, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _from_wire(data: bytes) -> dict[str, list[Diagnostic]]:
+    if data[:1] == b"P":
+        return pickle.loads(data[1:])
+    return {path: from_rows(rows) for path, rows in marshal.loads(data[1:])}
+
+
+def _check_parallel(vault, ctx, checkers, paths, jobs) -> dict[str, list[Diagnostic]]:
     global _FORKED
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -166,9 +175,9 @@ def _check_parallel(vault, ctx, checkers, paths, jobs) -> list[Diagnostic]:
     _FORKED = (vault, ctx, checkers)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            out: list[Diagnostic] = []
+            out: dict[str, list[Diagnostic]] = {}
             for part in pool.map(_check_chunk, chunks):
-                out.extend(_from_wire(part))
+                out.update(_from_wire(part))
             return out
     finally:
         _FORKED = None
@@ -211,22 +220,53 @@ def check_vault(
     With ``jobs`` > 1 and a large vault, notes are checked in forked worker
     processes that share the loaded vault copy-on-write; the result is the same.
     """
-    from .checks.context import Context
-    from .suppress import is_excluded
-
     config = config or Config()
     today = today or _dt.date.today()
-    ctx = Context(vault, config, today, services or {})
     paths = list(paths) if paths is not None else reported_paths(vault, config)
+    by_note = check_notes(vault, config, today, services, paths, jobs=jobs)
+    out = [d for path in paths for d in by_note[path]]
+    out.extend(check_vault_files(vault, config, today, services))
+    out.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def check_notes(
+    vault,
+    config: Config,
+    today: _dt.date,
+    services: Mapping[str, Any] | None,
+    paths: Iterable[str],
+    jobs: int = 1,
+) -> dict[str, list[Diagnostic]]:
+    """The note rules' diagnostics of each of ``paths`` (suppressions applied),
+    by note.  What one note gets depends on that note and on what the others
+    offer as link targets (paths, aliases, headings, block ids), never on the
+    rest of their text: see :mod:`vaultkit.commands._note_results`."""
+    from .checks.context import Context
+
+    ctx = Context(vault, config, today, services or {})
+    paths = list(paths)
     note_checkers = _active(config, "note")
     # Workers share the loaded vault by forking, which is only safe while this
     # process runs no other thread (see core.vault._parse_parallel).
     if jobs > 1 and len(paths) >= _PARALLEL_MIN_NOTES and hasattr(os, "fork") and threading.active_count() == 1:
-        out = _check_parallel(vault, ctx, note_checkers, paths, jobs)
-    else:
-        out = _check_notes(vault, ctx, note_checkers, paths)
-    for diagnostic in _run_checkers(vault, None, ctx, _active(config, "vault")):
-        if not vault.is_ignored(diagnostic.path) and not (config.exclude and is_excluded(diagnostic.path, config.exclude)):
-            out.append(diagnostic)
-    out.sort(key=Diagnostic.sort_key)
-    return out
+        return _check_parallel(vault, ctx, note_checkers, paths, jobs)
+    return _check_notes(vault, ctx, note_checkers, paths)
+
+
+def check_vault_files(
+    vault,
+    config: Config,
+    today: _dt.date,
+    services: Mapping[str, Any] | None = None,
+) -> list[Diagnostic]:
+    """The vault-wide rules' diagnostics (files that cannot be read, settings),
+    without those on ignored or excluded paths."""
+    from .checks.context import Context
+    from .suppress import is_excluded
+
+    ctx = Context(vault, config, today, services or {})
+    return [
+        d for d in _run_checkers(vault, None, ctx, _active(config, "vault"))
+        if not vault.is_ignored(d.path) and not (config.exclude and is_excluded(d.path, config.exclude))
+    ]

@@ -148,7 +148,18 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs, lis
     finally:
         progress.close()  # its threads must be gone before the check forks workers
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    diagnostics = check_vault(vault, config, today, services, paths, jobs=workers)
+    if use_cache and listing is not None:
+        from ..diagnostics import Diagnostic
+        from ..runner import check_vault_files
+        from ._note_results import check_notes_cached
+
+        by_note = check_notes_cached(root, vault, config, today, services, paths, listing,
+                                     run_code=run_code, jobs=workers)
+        diagnostics = [d for path in paths for d in by_note[path]]
+        diagnostics.extend(check_vault_files(vault, config, today, services))
+        diagnostics.sort(key=Diagnostic.sort_key)
+    else:
+        diagnostics = check_vault(vault, config, today, services, paths, jobs=workers)
     index = services.get("api_index")
     for problem in getattr(index, "problems", ()):
         print(f"vaultkit: warning: API names not checked: {problem}", file=sys.stderr)
