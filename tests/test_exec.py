@@ -268,3 +268,15 @@ def test_run_command_prints_each_block_and_fails_on_errors(tmp_path):
     assert one.returncode == 0 and "block 2" not in one.stdout
     bad = run_cli(str(vault.root / "R.md"), "--block", "3")
     assert bad.returncode == 2 and "between 1 and 2" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_many_large_notes_with_large_output_never_hang(tmp_path):
+    # Tens of MB of requests while results of 64K characters come back: a client
+    # that sends every request before reading a reply deadlocks on full pipes.
+    filler = "x" * 300_000
+    files = {f"N{i:03}.md": fence(f's = "{filler}"\nprint(len(s))\nprint("y" * 100_000)') for i in range(100)}
+    vault = vault_with(tmp_path, files)
+    runs = run_notes(vault, list(vault.notes.values()), Config().with_options("exec", timeout=5))
+    assert len(runs) == 100
+    assert all(r.problem == "" and r.blocks[0].status == R.OK for r in runs.values())
+    assert all(r.blocks[0].stdout.startswith("300000\nyyy") for r in runs.values())

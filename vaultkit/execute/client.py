@@ -140,35 +140,77 @@ class Worker:
     def _run(self, jobs: list[tuple[int, list[tuple[int, str]]]], record, *, timeout: float,
              memory_mb: int, parallel: int) -> None:
         ids = {}
+        out = bytearray()
         for position, blocks in jobs:
             self.next_id += 1
             ids[self.next_id] = position
-            self._send({"op": "run", "id": self.next_id, "blocks": [list(b) for b in blocks],
-                        "timeout": timeout, "memory_mb": memory_mb, "jobs": parallel})
+            out += (json.dumps({"op": "run", "id": self.next_id, "blocks": [list(b) for b in blocks],
+                                "timeout": timeout, "memory_mb": memory_mb, "jobs": parallel}) + "\n").encode("utf-8")
         pending = set(ids)
+        # Requests go out while replies come in: writing them all first deadlocks
+        # once both pipes are full (the worker blocks sending results nobody reads
+        # while we block sending requests it does not read).
+        if self.conn is not None:
+            rfd = wfd = self.conn.fileno()
+        else:
+            assert self.proc and self.proc.stdin and self.proc.stdout
+            rfd, wfd = self.proc.stdout.fileno(), self.proc.stdin.fileno()
         # The worker enforces block limits; this only guards against a wedged worker.
         silence = timeout * 4 + 60
-        while pending:
-            message = self._read(silence)
-            if message is None:
-                self.stop()
-                raise WorkerError("the code-block worker stopped answering")
-            if message.get("t") == "done" and message["id"] in pending:
-                pending.discard(message["id"])
-                record(ids[message["id"]], message)
-
-    def _send(self, message: dict) -> None:
-        data = (json.dumps(message) + "\n").encode("utf-8")
+        os.set_blocking(wfd, False)
         try:
-            if self.conn is not None:
-                self.conn.sendall(data, getattr(socket, "MSG_NOSIGNAL", 0))
-            else:
-                assert self.proc and self.proc.stdin
-                self.proc.stdin.write(data)
-                self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
+            with selectors.DefaultSelector() as selector:
+                while pending:
+                    message = self._next_message()
+                    if message is not None:
+                        if message.get("t") == "done" and message["id"] in pending:
+                            pending.discard(message["id"])
+                            record(ids[message["id"]], message)
+                        continue
+                    self._pump(selector, rfd, wfd, out, silence)
+        finally:
+            if self.conn is not None or self.proc is not None:
+                try:
+                    os.set_blocking(wfd, True)
+                except OSError:
+                    pass
+
+    def _next_message(self) -> dict | None:
+        if b"\n" not in self.buffer:
+            return None
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def _pump(self, selector, rfd: int, wfd: int, out: bytearray, silence: float) -> None:
+        """Write what the worker takes of ``out`` and read what it sent, waiting up to
+        ``silence`` seconds for either; WorkerError when it is gone or silent."""
+        events = {rfd: selectors.EVENT_READ}
+        if out:
+            events[wfd] = events.get(wfd, 0) | selectors.EVENT_WRITE
+        for fd, mask in events.items():
+            selector.register(fd, mask)
+        try:
+            ready = selector.select(silence)
+        finally:
+            for fd in events:
+                selector.unregister(fd)
+        if not ready:
             self.stop()
-            raise WorkerError("the code-block worker exited unexpectedly") from None
+            raise WorkerError("the code-block worker stopped answering")
+        for key, mask in ready:
+            try:
+                if mask & selectors.EVENT_WRITE and out:
+                    del out[: os.write(wfd, out[: 1 << 16])]
+                if mask & selectors.EVENT_READ:
+                    data = os.read(rfd, 1 << 20)
+                    if not data:
+                        raise OSError("end of file")
+                    self.buffer += data
+            except BlockingIOError:
+                pass
+            except OSError:  # the worker exited, or the daemon reset the connection
+                self.stop()
+                raise WorkerError("the code-block worker stopped answering") from None
 
     def stop(self) -> None:
         conn, self.conn = self.conn, None
