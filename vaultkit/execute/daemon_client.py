@@ -183,6 +183,15 @@ def _is_daemon(pid: int) -> bool:
         return False
 
 
+def _signal(info: dict, signum: int) -> None:
+    """Send ``signum`` to the daemon ``info`` describes, if that pid still is one."""
+    if _is_daemon(int(info["pid"])):
+        try:
+            os.kill(int(info["pid"]), signum)
+        except ProcessLookupError:
+            pass
+
+
 def stop(timeout: float = 10.0) -> tuple[str, list[dict]]:
     """Stop every running daemon of this user (SIGTERM, then SIGKILL).
     Returns ``(why the socket directory is unusable, the daemons stopped)``."""
@@ -190,22 +199,14 @@ def stop(timeout: float = 10.0) -> tuple[str, list[dict]]:
     if folder is None:
         return problem, []
     for info in daemons:
-        if _is_daemon(int(info["pid"])):
-            try:
-                os.kill(int(info["pid"]), signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        _signal(info, signal.SIGTERM)
     end = time.monotonic() + timeout
     left = list(daemons)
     while left and time.monotonic() < end:
         time.sleep(0.05)
         left = [d for d in left if _locked(folder / f"{d['key']}.lock")]
     for info in left:
-        if _is_daemon(int(info["pid"])):
-            try:
-                os.kill(int(info["pid"]), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _signal(info, signal.SIGKILL)
     for info in left:  # a killed daemon cannot clean up after itself
         for _ in range(100):
             if not _locked(folder / f"{info['key']}.lock"):
