@@ -13,7 +13,7 @@ NOTES = {
     "Hub.md": "# Hub\n[[Target#Intro]] [[Target#^blk]] [[Other]] ![[pic.png]]\nQ::A <!--SR:!2025-02-20,3,250-->\n",
     "Target.md": "# Intro\ntext ^blk\n## Details\n",
     "Other.md": "[[Hub]] and `nn.LTSM` and [[Nowhere]]\n",
-    "Deep/Leaf.md": "[[Target#Details]] [[Hub#Missing heading]]\n",
+    "Deep/Leaf.md": "[[Target#Details]] [[Hub#Missing heading]] [[Target#Intro#Details]]\n",
 }
 
 
@@ -39,7 +39,7 @@ def same_as_uncached(cli, root, *extra):
 
 
 @pytest.mark.parametrize("edit", [
-    "prose", "new-broken-link", "rename-heading", "remove-block-id", "delete-target", "add-attachment",
+    "prose", "new-broken-link", "rename-heading", "heading-level", "remove-block-id", "delete-target", "add-attachment",
     "add-note", "alias", "new-today", "ignore-code", "config-file",
 ])
 def test_every_edit_reports_what_an_uncached_run_reports(cli, make_vault, edit):
@@ -52,6 +52,8 @@ def test_every_edit_reports_what_an_uncached_run_reports(cli, make_vault, edit):
         write(root, "Other.md", NOTES["Other.md"] + "[[Also missing]]\n")
     elif edit == "rename-heading":  # Hub and Leaf are unchanged but now link to a missing heading
         write(root, "Target.md", NOTES["Target.md"].replace("# Intro", "# Introduction"))
+    elif edit == "heading-level":  # Details is no longer nested under Intro
+        write(root, "Target.md", NOTES["Target.md"].replace("## Details", "# Details"))
     elif edit == "remove-block-id":
         write(root, "Target.md", NOTES["Target.md"].replace(" ^blk", ""))
     elif edit == "delete-target":

@@ -9,8 +9,9 @@ What a note's diagnostics depend on, and so what an entry is checked against:
 * the note itself: its size and modification time (as the parse cache), and
   the results of its code blocks when code runs;
 * what every other note offers as a link target: the set of notes and
-  attachments, and each note's aliases, headings and block ids (broken links,
-  missing headings and the suggestions for them come from these);
+  attachments, and each note's aliases, headings (text and level: ``[[N#A#B]]``
+  needs B nested under A) and block ids (broken links, missing headings and the
+  suggestions for them come from these);
 * the run: configuration, date, whether code runs, the Spaced Repetition and
   Obsidian settings, and the versions of Python, vaultkit and torch.
 
@@ -46,7 +47,7 @@ def signature(vault, config, today, run_code: bool) -> str:
     from ..installed import installed_version
 
     outline = tuple(
-        (path, tuple(note.aliases), tuple(h.text for h in note.headings), tuple(b.id for b in note.block_ids))
+        (path, tuple(note.aliases), tuple((h.level, h.text) for h in note.headings), tuple(b.id for b in note.block_ids))
         for path, note in sorted(vault.notes.items())
     )
     settings = {k: v for k, v in vars(config).items() if k != "source"}
