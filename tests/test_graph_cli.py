@@ -92,6 +92,19 @@ def test_stats_table(cli, vault):
     assert rows["Notes"] == "4" and rows["Links"] == "8" and rows["Orphan notes"] == "1"
 
 
+def test_stats_without_scipy_say_what_to_install(cli, vault, monkeypatch):
+    import networkx as nx
+
+    def pagerank(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'scipy'", name="scipy")
+
+    monkeypatch.setattr(nx, "pagerank", pagerank)
+    result = cli(["graph", vault, "--stats"])
+    assert result.code == 2
+    assert "PageRank needs scipy" in result.err and "pip install scipy" in result.err
+    assert "Traceback" not in result.err
+
+
 def test_no_progress_bar_when_stderr_is_not_a_terminal(cli, vault):
     result = cli(["graph", vault, "-f", "mermaid"])
     assert result.code == 0

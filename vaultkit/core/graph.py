@@ -286,7 +286,13 @@ def _graph_stats(graph: nx.DiGraph, top: int) -> dict:
 def _top_pagerank(graph: nx.DiGraph, note_links: nx.DiGraph, top: int) -> list[dict]:
     if note_links.number_of_nodes() == 0:
         return []
-    ranks = nx.pagerank(note_links)
+    try:
+        ranks = nx.pagerank(note_links)
+    except ImportError as exc:  # networkx computes PageRank with numpy and scipy
+        from ..errors import VaultkitError
+
+        name = exc.name or "scipy"
+        raise VaultkitError(f"PageRank needs {name}, which is not installed (pip install {name})") from None
     ranked = sorted(ranks.items(), key=lambda item: (-item[1], item[0]))[:top]
     return [
         {"id": node, "title": graph.nodes[node].get("title", node), "pagerank": round(rank, 6)}
