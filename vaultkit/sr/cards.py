@@ -84,25 +84,27 @@ def holds_cards(tags: Iterable[str], path: str, settings: SRSettings) -> bool:
     a ``/``-child of one, or when folders are decks; no when a tag is in
     ``flashcardTagsToIgnore`` or the path is in ``noteFoldersToIgnore``.
     """
-    try:
-        tags = tuple(tags)
-        if path_is_ignored(path, settings.note_folders_to_ignore):
-            return False
-        if any(tag_matches(tag, settings.flashcard_tags_to_ignore) for tag in tags):
-            return False
-        if settings.convert_folders_to_decks:
-            return True
-        return any(tag_matches(tag, settings.flashcard_tags) for tag in tags)
-    except Exception:
-        return False
+    return _selected(tags, path, settings, settings.flashcard_tags_to_ignore, settings.flashcard_tags,
+                     every_note=settings.convert_folders_to_decks)
 
 
 def in_review_queue(tags: Iterable[str], path: str, settings: SRSettings) -> bool:
     """Is the note reviewed as a whole note? (B6: ``tagsToReview``)"""
+    return _selected(tags, path, settings, settings.note_tags_to_ignore, settings.tags_to_review)
+
+
+def _selected(tags, path, settings, ignored_tags, wanted_tags, *, every_note=False) -> bool:
+    """Outside the ignored folders, with no ignored tag, and either ``every_note``
+    or a wanted tag: the one test the plugin applies to cards and to notes."""
     try:
         tags = tuple(tags)
         if path_is_ignored(path, settings.note_folders_to_ignore):
             return False
+        if any(tag_matches(tag, ignored_tags) for tag in tags):
+            return False
+        return every_note or any(tag_matches(tag, wanted_tags) for tag in tags)
+    except Exception:
+        return False
         if any(tag_matches(tag, settings.note_tags_to_ignore) for tag in tags):
             return False
         return any(tag_matches(tag, settings.tags_to_review) for tag in tags)
