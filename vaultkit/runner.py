@@ -63,16 +63,25 @@ def prepare_services(
     """Compute what checks need from the world: the API-name index (when VK2 is
     selected) and code-block results (when ``run_code``)."""
     services: dict[str, Any] = {}
-    if config.is_enabled("VK201") or config.is_enabled("VK202"):
-        from .apiindex import load_index
-
-        services["api_index"] = load_index(config)
+    index = api_index(config)
+    if index is not None:
+        services["api_index"] = index
     if run_code and config.option("exec", "enabled") is not False and config.is_enabled("VK4"):
         from .execute import run_notes
 
         notes = [vault.notes[p] for p in (paths if paths is not None else reported_paths(vault, config))]
         services["exec"] = run_notes(vault, notes, config, use_cache=use_cache, progress=progress)
     return services
+
+
+def api_index(config: Config):
+    """The API-name index when an API-name rule is selected, else None (loaded once
+    per process: a caller about to fork workers loads it first so they share it)."""
+    if not (config.is_enabled("VK201") or config.is_enabled("VK202")):
+        return None
+    from .apiindex import load_index
+
+    return load_index(config)
 
 
 def _active(config: Config, scope: str) -> list:
@@ -110,7 +119,7 @@ def _check_notes(vault, ctx, checkers, paths) -> dict[str, list[Diagnostic]]:
 
 def _check_chunk(paths: list[str]) -> bytes:
     vault, ctx, checkers = _FORKED
-    return _to_wire(_check_notes(vault, ctx, checkers, paths))
+    return to_wire(_check_notes(vault, ctx, checkers, paths))
 
 
 # Diagnostics cross from a worker to the parent as marshal bytes of plain tuples:
@@ -152,17 +161,24 @@ def from_rows(rows) -> list[Diagnostic]:
     ]
 
 
-def _to_wire(by_note: dict[str, list[Diagnostic]]) -> bytes:
+def to_wire(by_note: dict[str, list[Diagnostic]]) -> bytes:
     try:
         return b"M" + marshal.dumps([(path, to_rows(ds)) for path, ds in by_note.items()])
     except ValueError:  # a check put something marshal cannot carry in ``data``
         return b"P" + pickle.dumps(by_note, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _from_wire(data: bytes) -> dict[str, list[Diagnostic]]:
+def from_wire(data: bytes) -> dict[str, list[Diagnostic]]:
     if data[:1] == b"P":
         return pickle.loads(data[1:])
     return {path: from_rows(rows) for path, rows in marshal.loads(data[1:])}
+
+
+def rows_from_wire(data: bytes) -> dict[str, list[tuple]] | None:
+    """The rows :func:`to_wire` sent, or None when it had to pickle diagnostics."""
+    if data[:1] == b"P":
+        return None
+    return dict(marshal.loads(data[1:]))
 
 
 def _check_parallel(vault, ctx, checkers, paths, jobs) -> dict[str, list[Diagnostic]]:
@@ -177,7 +193,7 @@ def _check_parallel(vault, ctx, checkers, paths, jobs) -> dict[str, list[Diagnos
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             out: dict[str, list[Diagnostic]] = {}
             for part in pool.map(_check_chunk, chunks):
-                out.update(_from_wire(part))
+                out.update(from_wire(part))
             return out
     finally:
         _FORKED = None

@@ -100,18 +100,28 @@ def save(root: Path, sig: str, entries: dict[str, tuple]) -> None:
                 pass
 
 
-def check_notes_cached(root: Path, vault, config, today, services, paths, listing, *, run_code: bool, jobs):
+def check_notes_cached(root: Path, vault, config, today, services, paths, listing, *, run_code: bool, jobs,
+                       check=None):
     """The note rules' diagnostics by note, re-checking only notes whose entry
-    does not match (same contract as :func:`vaultkit.runner.check_notes`)."""
+    does not match (same contract as :func:`vaultkit.runner.check_notes`).
+
+    ``check(paths)`` checks the notes that need it and returns their
+    diagnostics by note, and the same as :func:`vaultkit.runner.to_rows` rows
+    when it has them (else None); by default :func:`vaultkit.runner.check_notes`
+    on ``vault``."""
     from ..core.gcpause import gc_paused
 
     with gc_paused():  # tens of thousands of small tuples in, as many out
         return _check_notes_cached(root, vault, config, today, services, paths, listing,
-                                   run_code=run_code, jobs=jobs)
+                                   run_code=run_code, jobs=jobs, check=check)
 
 
-def _check_notes_cached(root, vault, config, today, services, paths, listing, *, run_code, jobs):
+def _check_notes_cached(root, vault, config, today, services, paths, listing, *, run_code, jobs, check):
     from ..runner import check_notes, from_rows, to_rows
+
+    if check is None:
+        def check(todo_paths):
+            return check_notes(vault, config, today, services, todo_paths, jobs=jobs), None
 
     stamps = {entry.path: (entry.size, entry.mtime_ns) for entry in listing[0]}
     sig = signature(vault, config, today, run_code)
@@ -130,11 +140,11 @@ def _check_notes_cached(root, vault, config, today, services, paths, listing, *,
             except (TypeError, ValueError):  # an entry from another layout
                 pass
         todo.append((path, stamp))
-    fresh = check_notes(vault, config, today, services, [p for p, _ in todo], jobs=jobs)
+    fresh, fresh_rows = check([p for p, _ in todo]) if todo else ({}, None)
     for path, stamp in todo:
         out[path] = fresh[path]
         if stamp[0] >= 0:
-            entries[path] = (stamp, to_rows(fresh[path]))
+            entries[path] = (stamp, fresh_rows[path] if fresh_rows is not None else to_rows(fresh[path]))
     if todo:
         save(root, sig, entries)
     return out

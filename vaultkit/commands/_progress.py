@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import sys
-import threading
+import time
+
+# Refresh the bar at most this often (it is redrawn from the updates, not by a thread).
+_REFRESH = 0.1
 
 
 class LazyProgress:
-    """A rich progress bar on stderr that appears only after the work has taken
-    a second, and only when stderr is a terminal."""
+    """A rich progress bar on stderr that appears once the work has taken a
+    second, and only when stderr is a terminal.
+
+    It starts no thread: the bar is drawn from the progress callbacks
+    themselves.  A thread would make forking worker processes unsafe (a lock
+    held by the thread at the fork stays locked in the child), and the loaders
+    fork only while the process runs no other thread.
+    """
 
     DELAY = 1.0
 
     def __init__(self) -> None:
         self._progress = None
-        self._timer = None
-        self._lock = threading.Lock()
+        self._started = False
+        self._born = time.monotonic()
+        self._drawn = 0.0
         if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
             return
         from rich.console import Console
@@ -23,18 +33,8 @@ class LazyProgress:
 
         self._progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=True,
+            console=Console(stderr=True), transient=True, auto_refresh=False,
         )
-        self._timer = threading.Timer(self.DELAY, self._start)
-        self._timer.daemon = True
-        self._timer.start()
-        self._started = False
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._progress is not None and not self._started:
-                self._progress.start()
-                self._started = True
 
     def task(self, description: str):
         """A ``(done, total)`` callback updating one line of the bar (None when off)."""
@@ -43,15 +43,23 @@ class LazyProgress:
         task_id = self._progress.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:
+            if self._progress is None:
+                return
             self._progress.update(task_id, completed=done, total=total)
+            now = time.monotonic()
+            if now - self._born < self.DELAY or now - self._drawn < _REFRESH:
+                return
+            if not self._started:
+                self._progress.start()  # with auto_refresh off, rich starts no thread
+                self._started = True
+            self._progress.refresh()
+            self._drawn = now
 
         return update
 
     def close(self) -> None:
         if self._progress is None:
             return
-        self._timer.cancel()
-        with self._lock:
-            if self._started:
-                self._progress.stop()
-            self._progress = None
+        if self._started:
+            self._progress.stop()
+        self._progress = None

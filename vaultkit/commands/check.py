@@ -135,38 +135,76 @@ def run(args) -> int:
 def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs, listing=None):
     from .. import __version__
     from ..core.vault import load_vault
-    from ..runner import CheckResult, check_vault, prepare_services, reported_paths
+    from ..runner import CheckResult, api_index, reported_paths
+    from ._load import open_vault, sharded_or_none
     from ._progress import LazyProgress
 
+    # Loaded before any worker forks, so that the workers share it.
+    index = api_index(config)
     progress = LazyProgress()
     try:
-        vault = load_vault(root, config=config, use_cache=use_cache, jobs=jobs,
-                           progress=progress.task("Reading notes"), listing=listing)
-        paths = reported_paths(vault, config)
-        services = prepare_services(vault, config, paths, run_code=run_code, use_cache=use_cache,
-                                    progress=progress.task("Running code blocks"))
+        vault, sharded = open_vault(root, config, use_cache=use_cache, jobs=jobs,
+                                    progress=progress.task("Reading notes"), listing=listing)
+    except BaseException:
+        progress.close()
+        raise
+    try:
+        diagnostics = None
+        if sharded is not None:
+            diagnostics = sharded_or_none(
+                lambda s: _diagnostics(root, vault, config, today, run_code, use_cache, jobs, listing,
+                                       progress, s),
+                sharded,
+            )
     finally:
-        progress.close()  # its threads must be gone before the check forks workers
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if use_cache and listing is not None:
-        from ..diagnostics import Diagnostic
-        from ..runner import check_vault_files
-        from ._note_results import check_notes_cached
-
-        by_note = check_notes_cached(root, vault, config, today, services, paths, listing,
-                                     run_code=run_code, jobs=workers)
-        diagnostics = [d for path in paths for d in by_note[path]]
-        diagnostics.extend(check_vault_files(vault, config, today, services))
-        diagnostics.sort(key=Diagnostic.sort_key)
-    else:
-        diagnostics = check_vault(vault, config, today, services, paths, jobs=workers)
-    index = services.get("api_index")
+        if sharded is not None:
+            sharded.close()
+    if diagnostics is None:
+        if sharded is not None:  # a worker failed: start again in this process
+            vault = load_vault(root, config=config, use_cache=use_cache, jobs=jobs, listing=listing)
+        diagnostics = _diagnostics(root, vault, config, today, run_code, use_cache, jobs, listing, progress, None)
+    paths = reported_paths(vault, config)
     for problem in getattr(index, "problems", ()):
         print(f"vaultkit: warning: API names not checked: {problem}", file=sys.stderr)
     return CheckResult(
         root=root, today=today, notes=len(paths), diagnostics=diagnostics, config=config,
         read_lines=vault.read_lines, version=__version__, paths=paths,
     )
+
+
+def _diagnostics(root, vault, config, today, run_code, use_cache, jobs, listing, progress, sharded):
+    """Every diagnostic of the vault, sorted; the note rules run in ``sharded``'s
+    workers when it is given (``vault`` then holds outlines, plus the full notes
+    whose code runs)."""
+    from ..diagnostics import Diagnostic
+    from ..runner import check_notes, check_vault_files, prepare_services, reported_paths
+
+    paths = reported_paths(vault, config)
+    try:
+        if sharded is not None and run_code:
+            vault.notes.update(sharded.full_notes(p for p in paths if p in sharded.with_code))
+        services = prepare_services(vault, config, paths, run_code=run_code, use_cache=use_cache,
+                                    progress=progress.task("Running code blocks"))
+    finally:
+        progress.close()  # its threads must be gone before the check forks workers
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if sharded is not None:
+        def check(todo):
+            return sharded.check_notes(config, today, services, todo)
+    else:
+        def check(todo):
+            return check_notes(vault, config, today, services, todo, jobs=workers), None
+    if use_cache and listing is not None:
+        from ._note_results import check_notes_cached
+
+        by_note = check_notes_cached(root, vault, config, today, services, paths, listing,
+                                     run_code=run_code, jobs=workers, check=check)
+    else:
+        by_note = check(paths)[0]
+    diagnostics = [d for path in paths for d in by_note[path]]
+    diagnostics.extend(check_vault_files(vault, config, today, services))
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return diagnostics
 
 
 def _fix(args, root, config, today, run_code, use_cache, result) -> int:

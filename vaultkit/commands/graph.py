@@ -64,6 +64,7 @@ def run(args) -> int:
     from ..config import ConfigError, load_config
     from ..core.graph import build_graph, graph_stats
     from ..core.vault import load_vault
+    from ._load import open_vault, sharded_or_none
 
     if not root.is_dir():
         raise UsageError(f"{args.vault}: no such folder" if not root.exists()
@@ -73,13 +74,20 @@ def run(args) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
+    if args.stats:
+        # Every link counts in the totals, and unresolved targets are ranked.
+        include |= {"unresolved", "attachments"}
     progress = LazyProgress()
     try:
-        vault = load_vault(root, config=config, progress=progress.task("Reading notes"))
-        if args.stats:
-            # Every link counts in the totals, and unresolved targets are ranked.
-            include |= {"unresolved", "attachments"}
-        graph = build_graph(vault, include, progress=progress.task("Building graph"))
+        vault, sharded = open_vault(root, config, use_cache=True, jobs=None,
+                                    progress=progress.task("Reading notes"), link_tags="tags" in include)
+        rows = None
+        if sharded is not None:
+            with sharded:
+                rows = sharded_or_none(lambda s: s.link_rows(list(vault.notes), "tags" in include), sharded)
+            if rows is None:
+                vault = load_vault(root, config=config, use_cache=True)
+        graph = build_graph(vault, include, progress=progress.task("Building graph"), rows=rows)
         graph.graph["name"] = root.resolve().name or str(root)
         if args.stats:
             stats = graph_stats(graph, top=args.top)

@@ -88,17 +88,20 @@ def build_graph(
     include: Iterable[str] = frozenset(),
     *,
     progress: Progress | None = None,
+    rows: dict[str, list[tuple]] | None = None,
 ) -> nx.DiGraph:
     """Build the link graph of ``vault`` (see the module docstring for its shape).
 
     ``progress(done, total)`` is called as notes are processed, for a front end's
-    progress bar.
+    progress bar.  ``rows`` is :func:`link_rows` of every note of the graph, when
+    they were computed elsewhere (a sharded load); by default they are computed
+    here.
     """
     with gc_paused():
-        return _build_graph(vault, frozenset(include), progress)
+        return _build_graph(vault, frozenset(include), progress, rows)
 
 
-def _build_graph(vault, include, progress) -> nx.DiGraph:
+def _build_graph(vault, include, progress, rows=None) -> nx.DiGraph:
     graph = nx.DiGraph()
     keep_ignored = "ignored" in include
     paths = sorted(
@@ -126,30 +129,27 @@ def _build_graph(vault, include, progress) -> nx.DiGraph:
 
     edges: dict[tuple[str, str], list] = {}
     missing: dict[tuple[str, str], str] = {}  # (status, _target_key) -> node id (first spelling)
-    resolve = vault.resolve
     with_tags = "tags" in include
     total = len(paths)
     for done, path in enumerate(paths, 1):
         source = node_of_path[path]
-        note = vault.notes[path]
-        for link in note.links:
-            if not link.target:  # [[#Heading]] / [[#^block]]: a link to the note itself
+        occurrences = rows[path] if rows is not None else link_rows(vault, vault.notes[path], with_tags)
+        for status, target_text, target_path, candidates, kind, line in occurrences:
+            if status == "self":
                 target = source
+            elif status == "tag":
+                target = "tag:" + target_text.casefold()
+                if target not in graph:
+                    graph.add_node(target, **_extra_node("tag", "#" + target_text))
             else:
-                resolution = resolve(link.target, path)
                 # Most links reach a note of the graph: look that up first.
-                target = node_of_path.get(resolution.path) if resolution.status == "resolved" else None
+                target = node_of_path.get(target_path) if status == "resolved" else None
                 if target is None:
-                    target = _other_target(vault, graph, link.target, resolution, include, missing)
+                    target = _other_target(vault, graph, target_text, status, target_path, candidates,
+                                           include, missing)
                     if target is None:
                         continue
-            _add_occurrence(edges, source, target, link.edge_kind, link.span.line + 1)
-        if with_tags:
-            for tag in note.tags:
-                tag_id = "tag:" + tag.name.casefold()
-                if tag_id not in graph:
-                    graph.add_node(tag_id, **_extra_node("tag", "#" + tag.name))
-                _add_occurrence(edges, source, tag_id, "tag", tag.span.line + 1)
+            _add_occurrence(edges, source, target, kind, line)
         if progress is not None and (done % 200 == 0 or done == total):
             progress(done, total)
     graph.add_edges_from(
@@ -157,6 +157,31 @@ def _build_graph(vault, include, progress) -> nx.DiGraph:
         for (u, v), (kind, kinds, lines) in edges.items()
     )
     return graph
+
+
+def link_rows(vault, note, with_tags: bool = False) -> list[tuple]:
+    """Where each link (and, with ``with_tags``, each tag) of ``note`` goes, as the
+    graph needs it: ``(status, target text, target path, candidates, edge kind,
+    1-based line)`` in the note's order.  ``status`` is ``resolved``,
+    ``unresolved``, ``ambiguous``, ``self`` (``[[#Heading]]``) or ``tag``.
+
+    Plain tuples of strings and ints, so that the worker processes of a sharded
+    load (:mod:`vaultkit.core.shards`) can compute them where the notes are.
+    """
+    rows = []
+    resolve = vault.resolve
+    for link in note.links:
+        line = link.span.line + 1
+        if not link.target:  # [[#Heading]] / [[#^block]]: a link to the note itself
+            rows.append(("self", "", None, (), link.edge_kind, line))
+            continue
+        resolution = resolve(link.target, note.path)
+        rows.append((resolution.status, link.target, resolution.path, resolution.candidates if
+                     resolution.status == "ambiguous" else (), link.edge_kind, line))
+    if with_tags:
+        for tag in note.tags:
+            rows.append(("tag", tag.name, None, (), "tag", tag.span.line + 1))
+    return rows
 
 
 def _extra_node(kind: str, title: str, path: str = "", size: int = 0, **more) -> dict:
@@ -172,11 +197,10 @@ def _attachment_node(graph: nx.DiGraph, path: str, size: int) -> str:
     return node_id
 
 
-def _other_target(vault, graph, target, resolution, include, missing):
+def _other_target(vault, graph, target, status, target_path, candidates, include, missing):
     """The node for a link that does not reach a note of the graph (added if
     needed), or None when the graph leaves it out."""
-    if resolution.status == "resolved":
-        target_path = resolution.path
+    if status == "resolved":
         if target_path in vault.notes:  # an ignored note, left out of the graph
             return None
         if "attachments" not in include:
@@ -184,13 +208,12 @@ def _other_target(vault, graph, target, resolution, include, missing):
         return _attachment_node(graph, target_path, vault.attachments.get(target_path, 0))
     if "unresolved" not in include:
         return None
-    key = (resolution.status, _target_key(target))
+    key = (status, _target_key(target))
     node_id = missing.get(key)
     if node_id is None:
-        if resolution.status == "ambiguous":
+        if status == "ambiguous":
             node_id = "ambiguous:" + target
-            candidates = sorted(resolution.candidates or ())
-            attrs = _extra_node("ambiguous", target, candidates=candidates)
+            attrs = _extra_node("ambiguous", target, candidates=sorted(candidates or ()))
         else:
             node_id = "unresolved:" + target
             attrs = _extra_node("unresolved", target)

@@ -457,7 +457,40 @@ def load_vault(
     return vault
 
 
-def _load_vault(path, *, config, use_cache, jobs, progress, listing) -> Vault:
+@dataclass
+class LoadPlan:
+    """What loading a vault starts from: its settings, its files, and which notes
+    the parse cache already holds (``cached``) or must be parsed (``todo``)."""
+
+    root: Path
+    app_settings: AppSettings
+    sr_settings: object
+    options: ParseOptions
+    note_entries: list[FileEntry]
+    attachment_entries: list[FileEntry]
+    problems: list[FileProblem]
+    cached: dict[str, tuple]  # path -> (size, mtime_ns, plain note), fresh entries only
+    todo: list[FileEntry]
+    use_cache: bool
+    stale: bool  # the cache holds entries that are not in ``cached`` (changed or deleted notes)
+
+    def vault(self, notes: dict[str, Note], problems: list[FileProblem]) -> Vault:
+        ordered = {path: notes[path] for path in sorted(notes)}
+        return Vault(
+            root=self.root,
+            notes=ordered,
+            attachments={e.path: e.size for e in self.attachment_entries},
+            problems=problems,
+            app_settings=self.app_settings,
+            sr_settings=self.sr_settings,
+            parse_options=self.options,
+        )
+
+
+def plan_load(path, *, config=None, use_cache: bool = True, listing=None) -> LoadPlan:
+    """Check ``path``, read the vault's settings, list its files and split them
+    into cached and to-be-parsed notes.  Raises :class:`UsageError` only when
+    ``path`` is not a usable folder."""
     root = Path(path)
     if not root.exists():
         raise UsageError(f"{path}: no such folder")
@@ -484,23 +517,35 @@ def _load_vault(path, *, config, use_cache, jobs, progress, listing) -> Vault:
             FileProblem(".obsidian/plugins/obsidian-spaced-repetition/data.json", "settings", sr_problem)
         )
 
-    cached = parse_cache.load(root, options) if use_cache else {}
-    notes: dict[str, Note] = {}
+    saved = parse_cache.load(root, options) if use_cache else {}
+    cached: dict[str, tuple] = {}
     todo: list[FileEntry] = []
-    fresh: dict[str, tuple[int, int, Note]] = {}
     for entry in note_entries:
-        hit = cached.get(entry.path)
+        hit = saved.get(entry.path)
         if hit is not None and hit[0] == entry.size and hit[1] == entry.mtime_ns:
-            try:
-                notes[entry.path] = from_plain(hit[2])
-            except (TypeError, ValueError):  # a cache from an older layout
-                todo.append(entry)
-                continue
-            fresh[entry.path] = hit
+            cached[entry.path] = hit
         else:
             todo.append(entry)
+    return LoadPlan(root, app_settings, sr_settings, options, list(note_entries), list(attachment_entries),
+                    problems, cached, todo, use_cache, len(saved) != len(cached))
 
-    total = len(note_entries)
+
+def _load_vault(path, *, config, use_cache, jobs, progress, listing) -> Vault:
+    plan = plan_load(path, config=config, use_cache=use_cache, listing=listing)
+    root, options, problems = plan.root, plan.options, plan.problems
+    notes: dict[str, Note] = {}
+    todo = list(plan.todo)
+    fresh: dict[str, tuple[int, int, Note]] = {}
+    by_path = {entry.path: entry for entry in plan.note_entries}
+    for note_path, hit in plan.cached.items():
+        try:
+            notes[note_path] = from_plain(hit[2])
+        except (TypeError, ValueError):  # a cache from an older layout
+            todo.append(by_path[note_path])
+            continue
+        fresh[note_path] = hit
+
+    total = len(plan.note_entries)
     if progress:
         progress(len(notes), total)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -512,24 +557,17 @@ def _load_vault(path, *, config, use_cache, jobs, progress, listing) -> Vault:
             results.extend(_parse_entries(root, [entry], options))
             if progress and i % 200 == 0:
                 progress(len(notes) + i, total)
+    parsed = False
     for entry, plain, problem in results:
         if problem is not None:
             problems.append(problem)
         if plain is not None:
             notes[entry.path] = from_plain(plain)
             fresh[entry.path] = (entry.size, entry.mtime_ns, plain)
+            parsed = True
     if progress:
         progress(total, total)
-    if use_cache and (todo or len(fresh) != len(cached)):
+    # Notes that cannot be read are tried again next time; they alone are no reason to rewrite.
+    if use_cache and (parsed or plan.stale):
         parse_cache.save(root, options, fresh)
-
-    ordered = {path: notes[path] for path in sorted(notes)}
-    return Vault(
-        root=root,
-        notes=ordered,
-        attachments={e.path: e.size for e in attachment_entries},
-        problems=problems,
-        app_settings=app_settings,
-        sr_settings=sr_settings,
-        parse_options=options,
-    )
+    return plan.vault(notes, problems)

@@ -1,0 +1,380 @@
+"""Loading a large vault in worker processes that keep the notes they parse.
+
+A cold run parses thousands of notes.  Parsing them in a process pool and
+sending every parsed note back costs the parent nearly as much as the parse
+saved: unmarshalling and rebuilding the notes, then saving them to the parse
+cache, all on one core while the workers wait.  Here each worker instead keeps
+the notes it owns (``entries[i::jobs]``) and sends back only their *outline*:
+path, size, aliases, headings, block ids and tags, which is everything one
+note's checks may read of another (HACKING.md, "what a note rule may read of
+other notes") and everything the graph shows of a note.
+
+From the outlines every process builds the same vault-wide index, so the work
+that needs a note's full text (the note rules, resolving its links for the
+graph) runs in the worker that owns the note, and only its results travel:
+diagnostics as plain rows, graph links as plain tuples.  Each worker also
+writes its own part of the parse cache (:mod:`vaultkit.core.cache`).
+
+Workers are forked, sharing the parent's settings, configuration and loaded
+API-name index copy-on-write; fork is only safe while the parent runs no other
+thread, so :func:`open_sharded` returns None when it is not worth it or not
+safe, and the caller loads the vault in one process as before.  Whatever a
+caller gets from a sharded vault equals what the one-process path computes
+(tests/test_shards.py holds the two side by side).
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import os
+import threading
+import traceback
+from multiprocessing.connection import wait
+from typing import Any, Iterable
+
+from . import cache as parse_cache
+from .files import FileProblem, read_note
+from .model import BlockId, Heading, Note, Tag
+from .parse import parse_note
+from .plain import from_plain, to_plain
+from .span import Span
+from .vault import _PARALLEL_THRESHOLD, LoadPlan, Vault, plan_load
+
+_new = tuple.__new__
+# What the workers start from: set just before they fork, never used otherwise.
+_FORKED: LoadPlan | None = None
+_PROGRESS_EVERY = 250
+
+
+class ShardError(RuntimeError):
+    """A worker failed; the caller falls back to loading in one process."""
+
+
+def outline(note: Note) -> tuple:
+    """What other notes (and the graph) may read of ``note``, as plain tuples."""
+    return (
+        note.path, note.line_count, note.size, tuple(note.aliases),
+        tuple((h.level, h.text, tuple(h.span)) for h in note.headings),
+        tuple((b.id, tuple(b.span)) for b in note.block_ids),
+        tuple((t.name, tuple(t.span), t.source) for t in note.tags),
+        len(note.code_blocks),
+    )
+
+
+def _path_only(entry) -> Note:
+    """A note known only by its listing entry: enough to resolve links to it."""
+    return _new(Note, (entry.path, 0, entry.size, {}, None, None, (), (), (), (), (), (), (), (), (), (), (), ()))
+
+
+def outline_note(row: tuple) -> Note:
+    """A note rebuilt from its outline: no links, code, comments or schedules.
+
+    Only good for what the outline holds; never check or export such a note's
+    own content."""
+    path, line_count, size, aliases, heads, blocks, tags, _code = row
+    S = Span
+    return _new(Note, (
+        path, line_count, size, {}, None, None, tuple(aliases),
+        tuple([_new(Heading, (a, b, _new(S, c))) for a, b, c in heads]),
+        tuple([_new(BlockId, (a, _new(S, b))) for a, b in blocks]),
+        tuple([_new(Tag, (a, _new(S, b), c)) for a, b, c in tags]),
+        (), (), (), (), (), (), (), (),
+    ))
+
+
+# ------------------------------------------------------------------ the worker
+
+
+class _Worker:
+    """The state of one worker process: the notes it owns, and the vault-wide
+    view built from every note's outline once the parent sends them."""
+
+    def __init__(self, conn, index: int, jobs: int):
+        self.conn = conn
+        self.plan: LoadPlan = _FORKED
+        self.index = index
+        self.entries = self.plan.note_entries[index::jobs]
+        self.notes: dict[str, Note] = {}
+        self.vault: Vault | None = None
+
+    def parse(self, link_tags: bool | None) -> bytes:
+        """Parse (or take from the cache) the notes this worker owns.
+
+        With ``link_tags`` not None, also resolve their links for the graph
+        (:meth:`links`) right away, against every note the listing names: that
+        needs no other note's outline, and is exact unless some note could not
+        be read (the parent then asks again with :meth:`links`)."""
+        plan = self.plan
+        problems = []
+        missing = []
+        plain_of: dict[str, tuple] = {}
+        for done, entry in enumerate(self.entries, 1):
+            hit = plan.cached.get(entry.path)
+            note = None
+            if hit is not None:
+                try:
+                    note = from_plain(hit[2])
+                    plain_of[entry.path] = hit
+                except (TypeError, ValueError):  # an entry of an older layout
+                    note = None
+            if note is None:
+                text, problem = read_note(plan.root, entry)
+                if problem is not None:
+                    problems.append((problem.path, problem.kind, problem.message, tuple(problem.span)))
+                if text is not None:
+                    note = parse_note(entry.path, text, plan.options, size=entry.size)
+                    plain_of[entry.path] = (entry.size, entry.mtime_ns, to_plain(note))
+            if note is not None:
+                self.notes[entry.path] = note
+            else:
+                missing.append(entry.path)
+            if done % _PROGRESS_EVERY == 0:
+                self.conn.send(("progress", _PROGRESS_EVERY))
+        self.conn.send(("progress", len(self.entries) % _PROGRESS_EVERY))
+        written = plan.use_cache and parse_cache.save_part(plan.root, plan.options, f"part{self.index}", plain_of)
+        rows = None
+        if link_tags is not None:
+            from .graph import link_rows
+
+            listed = plan.vault({e.path: _path_only(e) for e in plan.note_entries}, [])
+            rows = [(p, link_rows(listed, note, link_tags)) for p, note in self.notes.items()]
+        gc.freeze()  # the notes live as long as the worker: keep them out of the collector's walks
+        outlines = [outline(n) for n in self.notes.values()]
+        return marshal.dumps((outlines, problems, written, missing, rows))
+
+    def full(self, paths: list[str]) -> bytes:
+        return marshal.dumps([to_plain(self.notes[p]) for p in paths if p in self.notes])
+
+    def _vault(self, outlines: bytes) -> Vault:
+        """The vault-wide view: this worker's notes in full, the others' outlines."""
+        if self.vault is None:
+            notes = {row[0]: outline_note(row) for row in marshal.loads(outlines)}
+            notes.update(self.notes)
+            self.vault = self.plan.vault(notes, [])
+            gc.freeze()
+        return self.vault
+
+    def check(self, arg) -> bytes:
+        from ..runner import check_notes, prepare_services, to_wire
+
+        outlines, config, today, services, paths = arg
+        vault = self._vault(outlines)
+        mine = [p for p in paths if p in self.notes]
+        # The API-name index was loaded before the fork: this is a memo hit.
+        all_services = prepare_services(vault, config, [], run_code=False)
+        all_services.update(services)
+        return to_wire(check_notes(vault, config, today, all_services, mine, jobs=1))
+
+    def links(self, arg) -> bytes:
+        from .graph import link_rows
+
+        outlines, paths, with_tags = arg
+        vault = self._vault(outlines)
+        return marshal.dumps([
+            (p, link_rows(vault, self.notes[p], with_tags)) for p in paths if p in self.notes
+        ])
+
+
+def _serve(conn, index: int, jobs: int) -> None:
+    gc.disable()  # a worker builds many small objects that form no cycles: see gcpause
+    worker = _Worker(conn, index, jobs)
+    while True:
+        try:
+            op, arg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if op == "stop":
+            return
+        try:
+            reply = ("ok", getattr(worker, op)(arg))
+        except BaseException:  # noqa: BLE001 - reported to the parent, which falls back
+            reply = ("error", traceback.format_exc())
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+# ------------------------------------------------------------------ the parent
+
+
+class ShardedVault:
+    """A vault loaded by worker processes that keep its notes.
+
+    ``vault`` holds every note's outline only (see :func:`outline_note`): use it
+    for paths, settings, problems and link targets; ask the workers for anything
+    that needs a note's content (:meth:`check_notes`, :meth:`link_rows`,
+    :meth:`full_notes`).  Close it (or use it as a context manager) to stop the
+    workers.
+    """
+
+    def __init__(self, plan: LoadPlan, jobs: int, progress=None, link_tags: bool | None = None):
+        global _FORKED
+        import multiprocessing
+
+        self.plan = plan
+        ctx = multiprocessing.get_context("fork")
+        self._conns = []
+        self._procs = []
+        _FORKED = plan
+        try:
+            for index in range(jobs):
+                parent_end, child_end = ctx.Pipe()
+                proc = ctx.Process(target=_serve, args=(child_end, index, jobs), daemon=True)
+                proc.start()
+                child_end.close()
+                self._conns.append(parent_end)
+                self._procs.append(proc)
+        finally:
+            _FORKED = None
+        self._outlines: bytes | None = None
+        try:
+            self.vault = self._load(progress, link_tags)
+        except BaseException:
+            self.close()
+            raise
+
+    def _ask(self, op: str, arg: Any = None, progress=None) -> list[bytes]:
+        """Send ``op`` to every worker; their replies in worker order."""
+        for conn in self._conns:
+            conn.send((op, arg))
+        replies: dict[int, bytes] = {}
+        pending = {conn: i for i, conn in enumerate(self._conns)}
+        done = 0
+        while pending:
+            for conn in wait(list(pending)):
+                try:
+                    kind, payload = conn.recv()
+                except (EOFError, OSError):
+                    raise ShardError("a worker process ended unexpectedly") from None
+                if kind == "progress":
+                    done += payload
+                    if progress:
+                        progress(done)
+                    continue
+                if kind == "error":
+                    raise ShardError(payload)
+                replies[pending.pop(conn)] = payload
+        return [replies[i] for i in range(len(self._conns))]
+
+    def _load(self, progress, link_tags) -> Vault:
+        plan = self.plan
+        total = len(plan.note_entries)
+        report = (lambda done: progress(done, total)) if progress else None
+        if progress:
+            progress(0, total)
+        outlines: list[tuple] = []
+        problems = list(plan.problems)
+        parts_written = []
+        missing: list[str] = []
+        link_rows: dict[str, list[tuple]] = {}
+        for index, reply in enumerate(self._ask("parse", link_tags, progress=report)):
+            rows, worker_problems, written, worker_missing, worker_links = marshal.loads(reply)
+            outlines.extend(rows)
+            problems.extend(FileProblem(p, k, m, Span(*s)) for p, k, m, s in worker_problems)
+            missing.extend(worker_missing)
+            if written:
+                parts_written.append(f"part{index}")
+            if worker_links is not None:
+                link_rows.update(worker_links)
+        if plan.use_cache and len(parts_written) == len(self._conns):
+            parse_cache.remove_parts(plan.root, keep=set(parts_written))
+        # Links resolved against the listing are exact only if every listed note loaded.
+        self._early_links = link_rows if link_tags is not None and not missing else None
+        self._early_tags = link_tags
+        outlines.sort(key=lambda row: row[0])
+        self.with_code = {row[0] for row in outlines if row[7]}  # notes that have code blocks
+        self._outlines = marshal.dumps(outlines)
+        return plan.vault({row[0]: outline_note(row) for row in outlines}, _ordered_problems(plan, problems))
+
+    def full_notes(self, paths: Iterable[str]) -> dict[str, Note]:
+        """The complete notes of ``paths``, from the workers that own them."""
+        wanted = list(paths)
+        notes = {}
+        for reply in self._ask("full", wanted):
+            for plain in marshal.loads(reply):
+                note = from_plain(plain)
+                notes[note.path] = note
+        return notes
+
+    def check_notes(self, config, today, services, paths) -> tuple[dict[str, list], dict[str, list] | None]:
+        """Same as :func:`vaultkit.runner.check_notes` on the fully loaded vault,
+        with the diagnostics also as :func:`vaultkit.runner.to_rows` rows (None
+        when a check put something in ``data`` that only pickle carries)."""
+        from ..runner import from_rows, from_wire, rows_from_wire
+
+        # The API-name index is inherited by the workers; only the rest travels.
+        extra = {k: v for k, v in (services or {}).items() if k != "api_index"}
+        by_note: dict[str, list] = {}
+        rows: dict[str, list] | None = {}
+        for reply in self._ask("check", (self._outlines, config, today, extra, list(paths))):
+            part = rows_from_wire(reply)
+            if part is None:
+                by_note.update(from_wire(reply))
+                rows = None
+            else:
+                by_note.update((path, from_rows(r)) for path, r in part.items())
+                if rows is not None:
+                    rows.update(part)
+        return by_note, rows
+
+    def link_rows(self, paths: Iterable[str], with_tags: bool) -> dict[str, list[tuple]]:
+        """:func:`vaultkit.core.graph.link_rows` of each of ``paths``."""
+        paths = list(paths)
+        early = self._early_links
+        if early is not None and self._early_tags == with_tags and all(p in early for p in paths):
+            return {p: early[p] for p in paths}
+        out: dict[str, list[tuple]] = {}
+        for reply in self._ask("links", (self._outlines, list(paths), with_tags)):
+            out.update(marshal.loads(reply))
+        return out
+
+    def close(self) -> None:
+        for conn in self._conns:
+            try:
+                conn.send(("stop", None))
+            except (OSError, ValueError):
+                pass
+        for proc in self._procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        for conn in self._conns:
+            conn.close()
+        self._conns = []
+        self._procs = []
+
+    def __enter__(self) -> "ShardedVault":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _ordered_problems(plan: LoadPlan, problems: list[FileProblem]) -> list[FileProblem]:
+    """Problems in the order the one-process load reports them: the listing's and
+    the settings' first, then the notes' in the listing's order."""
+    listed = len(plan.problems)
+    position = {entry.path: i for i, entry in enumerate(plan.note_entries)}
+    return problems[:listed] + sorted(problems[listed:], key=lambda p: position.get(p.path, -1))
+
+
+def open_sharded(path, *, config=None, use_cache: bool = True, jobs: int | None = None,
+                 listing=None, progress=None, min_to_parse: int = _PARALLEL_THRESHOLD,
+                 link_tags: bool | None = None):
+    """A :class:`ShardedVault` when at least ``min_to_parse`` notes need parsing,
+    several workers are allowed and forking is safe; else None (load in one
+    process).  Raises :class:`vaultkit.errors.UsageError` for an unusable path.
+
+    ``link_tags`` not None asks the workers to resolve links for the graph while
+    they load (with tags as links when True): see :meth:`ShardedVault.link_rows`."""
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs < 2 or not hasattr(os, "fork") or threading.active_count() != 1:
+        return None
+    plan = plan_load(path, config=config, use_cache=use_cache, listing=listing)
+    if len(plan.todo) < min_to_parse:
+        return None
+    jobs = min(jobs, len(plan.note_entries))
+    return ShardedVault(plan, jobs, progress, link_tags)
