@@ -8,19 +8,24 @@ import sys
 from ..core.shards import ShardError, ShardedVault, open_sharded
 
 
-def open_vault(root, config, *, use_cache: bool, jobs, progress=None, listing=None, link_tags=None):
+def open_vault(root, config, *, use_cache: bool, jobs, progress=None, listing=None, link_tags=None,
+               meanwhile=None):
     """``(vault, sharded)``: ``sharded`` is a :class:`ShardedVault` to close when
-    done (its ``vault`` holds outlines only), or None with a fully loaded vault."""
+    done (its ``vault`` holds outlines only), or None with a fully loaded vault.
+    ``meanwhile()``, when given, is called while workers parse, or else first."""
     from ..core.vault import load_vault
 
     try:
         sharded = open_sharded(root, config=config, use_cache=use_cache, jobs=jobs,
-                               listing=listing, progress=progress, link_tags=link_tags)
+                               listing=listing, progress=progress, link_tags=link_tags,
+                               meanwhile=meanwhile)
     except ShardError as exc:
         _fell_back(exc)
         sharded = None
     if sharded is not None:
         return sharded.vault, sharded
+    if meanwhile is not None:
+        meanwhile()
     vault = load_vault(root, config=config, use_cache=use_cache, jobs=jobs, progress=progress,
                        listing=listing)
     return vault, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from ..errors import UsageError
@@ -122,17 +123,21 @@ def run(args) -> int:
             text, status = cached
             _write(args.output, text)
             return status
-    result = _check(root, config, today, run_code, use_cache, args.jobs, listing)
-    text = render(args.format, result, color=color)
-    status = 1 if any(d.severity >= config.fail_on for d in result.diagnostics) else 0
-    _write(args.output, text)
+    with ExitStack() as stack:
+        result = _check(root, config, today, run_code, use_cache, args.jobs, listing, stack)
+        text = render(args.format, result, color=color)
+        status = 1 if any(d.severity >= config.fail_on for d in result.diagnostics) else 0
+        _write(args.output, text)
     # A timeout may not repeat (a busy machine): such a run is not replayed.
     if cache_key is not None and not any(d.code == "VK403" for d in result.diagnostics):
         _results_cache.save(root, cache_key, text, status)
     return status
 
 
-def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs, listing=None):
+def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs, listing=None, stack=None):
+    """Check the vault.  Worker processes of a sharded load are stopped on return,
+    or when ``stack`` (an ExitStack) closes, if given: they finish writing the
+    parse cache while the caller renders the report."""
     from .. import __version__
     from ..core.vault import load_vault
     from ..runner import CheckResult, api_index, reported_paths
@@ -144,7 +149,8 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs, lis
     progress = LazyProgress()
     try:
         vault, sharded = open_vault(root, config, use_cache=use_cache, jobs=jobs,
-                                    progress=progress.task("Reading notes"), listing=listing)
+                                    progress=progress.task("Reading notes"), listing=listing,
+                                    meanwhile=_import_for_later)
     except BaseException:
         progress.close()
         raise
@@ -156,8 +162,14 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs, lis
                                        progress, s),
                 sharded,
             )
-    finally:
+    except BaseException:
         if sharded is not None:
+            sharded.close()
+        raise
+    if sharded is not None:
+        if stack is not None:
+            stack.callback(sharded.close)
+        else:
             sharded.close()
     if diagnostics is None:
         if sharded is not None:  # a worker failed: start again in this process
@@ -170,6 +182,12 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs, lis
         root=root, today=today, notes=len(paths), diagnostics=diagnostics, config=config,
         read_lines=vault.read_lines, version=__version__, paths=paths,
     )
+
+
+def _import_for_later() -> None:
+    """What this process needs after the workers parse (imported while they do)."""
+    import vaultkit.checks  # noqa: F401
+    import vaultkit.report  # noqa: F401
 
 
 def _diagnostics(root, vault, config, today, run_code, use_cache, jobs, listing, progress, sharded):
@@ -190,7 +208,9 @@ def _diagnostics(root, vault, config, today, run_code, use_cache, jobs, listing,
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if sharded is not None:
         def check(todo):
-            return sharded.check_notes(config, today, services, todo)
+            found = sharded.check_notes(config, today, services, todo)
+            sharded.save_cache()  # written by the workers while this process goes on
+            return found
     else:
         def check(todo):
             return check_notes(vault, config, today, services, todo, jobs=workers), None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from ..errors import UsageError
@@ -62,7 +63,6 @@ def run(args) -> int:
     root = Path(args.vault)
 
     from ..config import ConfigError, load_config
-    from ..core.graph import build_graph, graph_stats
     from ..core.vault import load_vault
     from ._load import open_vault, sharded_or_none
 
@@ -77,23 +77,39 @@ def run(args) -> int:
     if args.stats:
         # Every link counts in the totals, and unresolved targets are ranked.
         include |= {"unresolved", "attachments"}
+    with_tags = "tags" in include
     progress = LazyProgress()
-    try:
-        vault, sharded = open_vault(root, config, use_cache=True, jobs=None,
-                                    progress=progress.task("Reading notes"), link_tags="tags" in include)
-        rows = None
-        if sharded is not None:
-            with sharded:
-                rows = sharded_or_none(lambda s: s.link_rows(list(vault.notes), "tags" in include), sharded)
-            if rows is None:
-                vault = load_vault(root, config=config, use_cache=True)
-        graph = build_graph(vault, include, progress=progress.task("Building graph"), rows=rows)
-        graph.graph["name"] = root.resolve().name or str(root)
-        if args.stats:
-            stats = graph_stats(graph, top=args.top)
-    finally:
-        progress.close()
+    with ExitStack() as stack:
+        try:
+            # networkx is imported while the workers parse (it takes a while).
+            vault, sharded = open_vault(root, config, use_cache=True, jobs=None,
+                                        progress=progress.task("Reading notes"), link_tags=with_tags,
+                                        meanwhile=_import_graph)
+            rows = None
+            if sharded is not None:
+                stack.enter_context(sharded)
+                rows = sharded_or_none(lambda s: s.link_rows(list(vault.notes), with_tags), sharded)
+                if rows is None:
+                    vault = load_vault(root, config=config, use_cache=True)
+                else:
+                    sharded.save_cache()  # written by the workers while this process goes on
+            from ..core.graph import build_graph, graph_stats
 
+            graph = build_graph(vault, include, progress=progress.task("Building graph"), rows=rows)
+            graph.graph["name"] = root.resolve().name or str(root)
+            if args.stats:
+                stats = graph_stats(graph, top=args.top)
+        finally:
+            progress.close()
+        _write(args, vault, graph, stats if args.stats else None)
+    return 0
+
+
+def _import_graph() -> None:
+    import vaultkit.core.graph  # noqa: F401
+
+
+def _write(args, vault, graph, stats) -> None:
     for problem in vault.problems:
         where = problem.path
         if problem.span.line or problem.span.col:
@@ -112,7 +128,6 @@ def run(args) -> int:
             from ..export import export
 
             export(graph, args.format or "json", out)
-    return 0
 
 
 class _open_output:

@@ -132,7 +132,7 @@ class _Worker:
             if done % _PROGRESS_EVERY == 0:
                 self.conn.send(("progress", _PROGRESS_EVERY))
         self.conn.send(("progress", len(self.entries) % _PROGRESS_EVERY))
-        written = plan.use_cache and parse_cache.save_part(plan.root, plan.options, f"part{self.index}", plain_of)
+        self.plain_of = plain_of  # written by save(), once the parent has what it waits for
         rows = None
         if link_tags is not None:
             from .graph import link_rows
@@ -141,7 +141,15 @@ class _Worker:
             rows = [(p, link_rows(listed, note, link_tags)) for p, note in self.notes.items()]
         gc.freeze()  # the notes live as long as the worker: keep them out of the collector's walks
         outlines = [outline(n) for n in self.notes.values()]
-        return marshal.dumps((outlines, problems, written, missing, rows))
+        return marshal.dumps((outlines, problems, missing, rows))
+
+    def save(self, _arg) -> bool:
+        """Write this worker's part of the parse cache."""
+        plan = self.plan
+        written = plan.use_cache and parse_cache.save_part(plan.root, plan.options, f"part{self.index}",
+                                                             self.plain_of)
+        self.plain_of = {}
+        return written
 
     def full(self, paths: list[str]) -> bytes:
         return marshal.dumps([to_plain(self.notes[p]) for p in paths if p in self.notes])
@@ -209,7 +217,8 @@ class ShardedVault:
     workers.
     """
 
-    def __init__(self, plan: LoadPlan, jobs: int, progress=None, link_tags: bool | None = None):
+    def __init__(self, plan: LoadPlan, jobs: int, progress=None, link_tags: bool | None = None,
+                 meanwhile=None):
         global _FORKED
         import multiprocessing
 
@@ -229,17 +238,26 @@ class ShardedVault:
         finally:
             _FORKED = None
         self._outlines: bytes | None = None
+        self._saving = False
         try:
-            self.vault = self._load(progress, link_tags)
+            self.vault = self._load(progress, link_tags, meanwhile)
         except BaseException:
             self.close()
             raise
 
-    def _ask(self, op: str, arg: Any = None, progress=None) -> list[bytes]:
+    def _ask(self, op: str, arg: Any = None, progress=None) -> list[Any]:
         """Send ``op`` to every worker; their replies in worker order."""
+        self._send(op, arg)
+        return self._collect(progress)
+
+    def _send(self, op: str, arg: Any = None) -> None:
+        if self._saving:
+            raise ShardError("the workers are saving the parse cache: nothing more can be asked")
         for conn in self._conns:
             conn.send((op, arg))
-        replies: dict[int, bytes] = {}
+
+    def _collect(self, progress=None) -> list[Any]:
+        replies: dict[int, Any] = {}
         pending = {conn: i for i, conn in enumerate(self._conns)}
         done = 0
         while pending:
@@ -258,7 +276,7 @@ class ShardedVault:
                 replies[pending.pop(conn)] = payload
         return [replies[i] for i in range(len(self._conns))]
 
-    def _load(self, progress, link_tags) -> Vault:
+    def _load(self, progress, link_tags, meanwhile) -> Vault:
         plan = self.plan
         total = len(plan.note_entries)
         report = (lambda done: progress(done, total)) if progress else None
@@ -266,20 +284,18 @@ class ShardedVault:
             progress(0, total)
         outlines: list[tuple] = []
         problems = list(plan.problems)
-        parts_written = []
         missing: list[str] = []
         link_rows: dict[str, list[tuple]] = {}
-        for index, reply in enumerate(self._ask("parse", link_tags, progress=report)):
-            rows, worker_problems, written, worker_missing, worker_links = marshal.loads(reply)
+        self._send("parse", link_tags)
+        if meanwhile is not None:
+            meanwhile()
+        for reply in self._collect(report):
+            rows, worker_problems, worker_missing, worker_links = marshal.loads(reply)
             outlines.extend(rows)
             problems.extend(FileProblem(p, k, m, Span(*s)) for p, k, m, s in worker_problems)
             missing.extend(worker_missing)
-            if written:
-                parts_written.append(f"part{index}")
             if worker_links is not None:
                 link_rows.update(worker_links)
-        if plan.use_cache and len(parts_written) == len(self._conns):
-            parse_cache.remove_parts(plan.root, keep=set(parts_written))
         # Links resolved against the listing are exact only if every listed note loaded.
         self._early_links = link_rows if link_tags is not None and not missing else None
         self._early_tags = link_tags
@@ -330,7 +346,31 @@ class ShardedVault:
             out.update(marshal.loads(reply))
         return out
 
+    def save_cache(self) -> None:
+        """Have the workers write their parts of the parse cache now, while this
+        process goes on (the last request: :meth:`close` waits for them)."""
+        if self._saving or not self._conns:
+            return
+        self._send("save")
+        self._saving = True
+
+    def _finish_saving(self) -> None:
+        plan = self.plan
+        try:
+            if not self._saving:
+                self.save_cache()
+            written = self._collect()
+        except (ShardError, OSError):
+            return  # the cache is never needed: a part not written is a part not used
+        finally:
+            self._saving = False
+        if plan.use_cache and all(written):
+            parse_cache.remove_parts(plan.root, keep={f"part{i}" for i in range(len(written))})
+
     def close(self) -> None:
+        """Wait for the parse cache to be written, then stop the workers."""
+        if self._conns and self.plan.use_cache:
+            self._finish_saving()
         for conn in self._conns:
             try:
                 conn.send(("stop", None))
@@ -363,13 +403,15 @@ def _ordered_problems(plan: LoadPlan, problems: list[FileProblem]) -> list[FileP
 
 def open_sharded(path, *, config=None, use_cache: bool = True, jobs: int | None = None,
                  listing=None, progress=None, min_to_parse: int = _PARALLEL_THRESHOLD,
-                 link_tags: bool | None = None):
+                 link_tags: bool | None = None, meanwhile=None):
     """A :class:`ShardedVault` when at least ``min_to_parse`` notes need parsing,
     several workers are allowed and forking is safe; else None (load in one
     process).  Raises :class:`vaultkit.errors.UsageError` for an unusable path.
 
     ``link_tags`` not None asks the workers to resolve links for the graph while
-    they load (with tags as links when True): see :meth:`ShardedVault.link_rows`."""
+    they load (with tags as links when True): see :meth:`ShardedVault.link_rows`.
+    ``meanwhile()`` is called while the workers parse: work for this process
+    that the workers need not share (imports for later)."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 2 or not hasattr(os, "fork") or threading.active_count() != 1:
         return None
@@ -377,4 +419,4 @@ def open_sharded(path, *, config=None, use_cache: bool = True, jobs: int | None 
     if len(plan.todo) < min_to_parse:
         return None
     jobs = min(jobs, len(plan.note_entries))
-    return ShardedVault(plan, jobs, progress, link_tags)
+    return ShardedVault(plan, jobs, progress, link_tags, meanwhile)
