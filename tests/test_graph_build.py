@@ -56,6 +56,12 @@ def test_markdown_link_and_heading_self_link(vault):
     assert graph.edges["Alpha", "Alpha"]["lines"] == [6]
 
 
+def test_a_note_linking_itself_by_heading_and_by_name_has_one_self_edge(make_vault, tmp_path):
+    root = make_vault({"Self.md": "# Top\n[[#Top]]\n[[Self#Top]] and ![[self]]\n"}, name="selfish")
+    edge = build_graph(load_vault(root, use_cache=False)).edges["Self", "Self"]
+    assert (edge["count"], edge["kinds"], edge["lines"]) == (3, ["embed", "link"], [2, 3, 3])
+
+
 def test_unresolved_targets_only_when_included_and_grouped_ignoring_case(vault):
     assert not any(n.startswith("unresolved:") for n in build_graph(vault))
     graph = build_graph(vault, {"unresolved"})

@@ -72,17 +72,6 @@ def _distinct_tags(tags) -> list[str]:
     return list(seen.values())
 
 
-def _add_occurrence(edges: dict, source: str, target: str, kind: str, line: int) -> None:
-    """Record one link occurrence; ``edges[(u, v)] = [first kind, kinds, lines]``."""
-    entry = edges.get((source, target))
-    if entry is None:
-        edges[source, target] = [kind, [kind], [line]]
-    else:
-        entry[2].append(line)
-        if kind not in entry[1]:
-            entry[1].append(kind)
-
-
 def build_graph(
     vault: Any,
     include: Iterable[str] = frozenset(),
@@ -127,14 +116,14 @@ def _build_graph(vault, include, progress, rows=None) -> nx.DiGraph:
             if keep_ignored or not vault.is_ignored(path):
                 _attachment_node(graph, path, vault.attachments[path])
 
-    edges: dict[tuple[str, str], list] = {}
+    edges: list[tuple[str, str, dict]] = []
     missing: dict[tuple[str, str], str] = {}  # (status, _target_key) -> node id (first spelling)
     with_tags = "tags" in include
     total = len(paths)
     for done, path in enumerate(paths, 1):
         source = node_of_path[path]
-        occurrences = rows[path] if rows is not None else link_rows(vault, vault.notes[path], with_tags)
-        for status, target_text, target_path, candidates, kind, line in occurrences:
+        grouped = rows[path] if rows is not None else link_rows(vault, vault.notes[path], with_tags)
+        for status, target_text, target_path, candidates, kind, kinds, lines in grouped:
             if status == "self":
                 target = source
             elif status == "tag":
@@ -149,39 +138,61 @@ def _build_graph(vault, include, progress, rows=None) -> nx.DiGraph:
                                            include, missing)
                     if target is None:
                         continue
-            _add_occurrence(edges, source, target, kind, line)
+            edges.append((source, target, {"kind": kind, "kinds": sorted(kinds), "count": len(lines),
+                                           "lines": lines}))
         if progress is not None and (done % 200 == 0 or done == total):
             progress(done, total)
-    graph.add_edges_from(
-        (u, v, {"kind": kind, "kinds": sorted(kinds), "count": len(lines), "lines": lines})
-        for (u, v), (kind, kinds, lines) in edges.items()
-    )
+    graph.add_edges_from(edges)
     return graph
 
 
-def link_rows(vault, note, with_tags: bool = False) -> list[tuple]:
-    """Where each link (and, with ``with_tags``, each tag) of ``note`` goes, as the
-    graph needs it: ``(status, target text, target path, candidates, edge kind,
-    1-based line)`` in the note's order.  ``status`` is ``resolved``,
-    ``unresolved``, ``ambiguous``, ``self`` (``[[#Heading]]``) or ``tag``.
+def link_rows(vault, note, with_tags: bool = False) -> list[list]:
+    """The graph's edges out of ``note``: its links (and, with ``with_tags``, its
+    tags) grouped by where they go, in order of first occurrence.  Each is
+    ``[status, target text, target path, candidates, kind, kinds, lines]``:
+    ``status`` is ``resolved``, ``unresolved``, ``ambiguous``, ``self``
+    (``[[#Heading]]``) or ``tag``; ``kind`` is the first occurrence's edge kind,
+    ``kinds`` every distinct one, ``lines`` the 1-based line of each occurrence.
+    Target text and candidates are the first occurrence's.
 
-    Plain tuples of strings and ints, so that the worker processes of a sharded
-    load (:mod:`vaultkit.core.shards`) can compute them where the notes are.
+    Links are grouped exactly as the graph merges them into one edge: by target
+    note or attachment, by tag name and by unresolved target compared as
+    Obsidian's graph does.  Plain lists of strings and ints, so that the worker
+    processes of a sharded load (:mod:`vaultkit.core.shards`) can compute them
+    where the notes are.
     """
-    rows = []
+    grouped: dict[tuple, list] = {}
     resolve = vault.resolve
     for link in note.links:
         line = link.span.line + 1
+        kind = link.edge_kind
         if not link.target:  # [[#Heading]] / [[#^block]]: a link to the note itself
-            rows.append(("self", "", None, (), link.edge_kind, line))
-            continue
-        resolution = resolve(link.target, note.path)
-        rows.append((resolution.status, link.target, resolution.path, resolution.candidates if
-                     resolution.status == "ambiguous" else (), link.edge_kind, line))
+            key = ("resolved", note.path)  # the same edge as [[Its own name]]
+            row = ("self", "", None, ())
+        else:
+            resolution = resolve(link.target, note.path)
+            status = resolution.status
+            if status == "resolved":
+                key = (status, resolution.path)
+                row = (status, link.target, resolution.path, ())
+            else:
+                key = (status, _target_key(link.target))
+                row = (status, link.target, None, resolution.candidates if status == "ambiguous" else ())
+        _group(grouped, key, row, kind, line)
     if with_tags:
         for tag in note.tags:
-            rows.append(("tag", tag.name, None, (), "tag", tag.span.line + 1))
-    return rows
+            _group(grouped, ("tag", tag.name.casefold()), ("tag", tag.name, None, ()), "tag", tag.span.line + 1)
+    return list(grouped.values())
+
+
+def _group(grouped: dict, key: tuple, row: tuple, kind: str, line: int) -> None:
+    entry = grouped.get(key)
+    if entry is None:
+        grouped[key] = [*row, kind, [kind], [line]]
+    else:
+        entry[6].append(line)
+        if kind not in entry[5]:
+            entry[5].append(kind)
 
 
 def _extra_node(kind: str, title: str, path: str = "", size: int = 0, **more) -> dict:
