@@ -124,7 +124,7 @@ class _Worker:
                     problems.append((problem.path, problem.kind, problem.message, tuple(problem.span)))
                 if text is not None:
                     note = parse_note(entry.path, text, plan.options, size=entry.size)
-                    plain_of[entry.path] = (entry.size, entry.mtime_ns, to_plain(note))
+                    plain_of[entry.path] = (entry.size, entry.mtime_ns, None)  # made by save()
             if note is not None:
                 self.notes[entry.path] = note
             else:
@@ -146,10 +146,14 @@ class _Worker:
     def save(self, _arg) -> bool:
         """Write this worker's part of the parse cache."""
         plan = self.plan
-        written = plan.use_cache and parse_cache.save_part(plan.root, plan.options, f"part{self.index}",
-                                                             self.plain_of)
+        if not plan.use_cache:
+            return False
+        entries = {
+            path: entry if entry[2] is not None else (entry[0], entry[1], to_plain(self.notes[path]))
+            for path, entry in self.plain_of.items()
+        }
         self.plain_of = {}
-        return written
+        return parse_cache.save_part(plan.root, plan.options, f"part{self.index}", entries)
 
     def full(self, paths: list[str]) -> bytes:
         return marshal.dumps([to_plain(self.notes[p]) for p in paths if p in self.notes])
