@@ -164,11 +164,11 @@ def _check(root: Path, config, today, run_code: bool, use_cache: bool, jobs, lis
             )
     except BaseException:
         if sharded is not None:
-            sharded.close()
+            sharded.close(save=False)
         raise
     if sharded is not None:
         if stack is not None:
-            stack.callback(sharded.close)
+            stack.enter_context(sharded)
         else:
             sharded.close()
     if diagnostics is None:

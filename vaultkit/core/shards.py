@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import marshal
 import os
+import signal
 import threading
 import traceback
 from multiprocessing.connection import wait
@@ -189,6 +190,8 @@ class _Worker:
 
 
 def _serve(conn, index: int, jobs: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.disable()  # a worker builds many small objects that form no cycles: see gcpause
     worker = _Worker(conn, index, jobs)
     while True:
@@ -246,7 +249,7 @@ class ShardedVault:
         try:
             self.vault = self._load(progress, link_tags, meanwhile)
         except BaseException:
-            self.close()
+            self.close(save=False)
             raise
 
     def _ask(self, op: str, arg: Any = None, progress=None) -> list[Any]:
@@ -371,9 +374,10 @@ class ShardedVault:
         if plan.use_cache and all(written):
             parse_cache.remove_parts(plan.root, keep={f"part{i}" for i in range(len(written))})
 
-    def close(self) -> None:
-        """Wait for the parse cache to be written, then stop the workers."""
-        if self._conns and self.plan.use_cache:
+    def close(self, save: bool = True) -> None:
+        """Wait for the workers to write the parse cache (unless ``save`` is
+        false: after an error or an interrupt), then stop them."""
+        if save and self._conns and self.plan.use_cache:
             self._finish_saving()
         for conn in self._conns:
             try:
@@ -381,7 +385,8 @@ class ShardedVault:
             except (OSError, ValueError):
                 pass
         for proc in self._procs:
-            proc.join(timeout=5)
+            # After an error a worker may still be busy: it holds nothing worth waiting for.
+            proc.join(timeout=5 if save else 0.2)
             if proc.is_alive():
                 proc.kill()
                 proc.join()
@@ -393,8 +398,8 @@ class ShardedVault:
     def __enter__(self) -> "ShardedVault":
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc_info) -> None:
+        self.close(save=exc_type is None)
 
 
 def _ordered_problems(plan: LoadPlan, problems: list[FileProblem]) -> list[FileProblem]:
