@@ -35,7 +35,8 @@ def register(subparsers) -> None:
                         help="lowest severity that makes the exit status 1 (default: warning)")
     parser.add_argument("--no-exec", action="store_true", help="do not run the notes' Python code blocks")
     parser.add_argument("--exec-timeout", type=float, metavar="SECONDS", help="wall-clock limit per code block (default 30)")
-    parser.add_argument("--jobs", "-j", type=int, metavar="N", help="notes run or parsed in parallel (default: CPUs)")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="worker processes for parsing, checking and running notes (default: CPUs; 1: none)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not update vaultkit's caches")
     parser.add_argument("--fix", action="store_true", help="apply safe fixes (writes files atomically)")
     parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply unsafe fixes")
