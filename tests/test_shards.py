@@ -111,6 +111,10 @@ def test_cold_graph_in_workers_equals_the_graph_built_in_one_process(large_vault
     expected = node_link(build_graph(load_vault(large_vault, use_cache=False, jobs=1), parse_include(include)))
     got = json.loads(cold.stdout)
     assert got == json.loads(json.dumps(expected))
+    single = vaultkit(["graph", large_vault, "--format", "json", "--include", include, "--jobs", "1"],
+                      tmp_path / "other")
+    assert parse_cache_parts(tmp_path / "other") == ["all.marshal"]
+    assert (single.stdout, single.stderr) == (cold.stdout, cold.stderr)
     assert any(n["kind"] == "ambiguous" for n in got["nodes"])
     assert any(n["kind"] == "unresolved" for n in got["nodes"])
 

@@ -37,6 +37,8 @@ def register(subparsers) -> None:
                         help="print statistics instead of the graph (a table; JSON with --format json)")
     parser.add_argument("--top", type=int, default=10, metavar="N",
                         help="how many notes the --stats rankings show (default 10)")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="worker processes for parsing a large vault (default: CPUs; 1: none)")
     parser.set_defaults(handler=run)
 
 
@@ -60,6 +62,8 @@ def run(args) -> int:
                          f"it cannot be written as {args.format}")
     if args.top < 1:
         raise UsageError("--top must be at least 1")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     root = Path(args.vault)
 
     from ..config import ConfigError, load_config
@@ -82,7 +86,7 @@ def run(args) -> int:
     with ExitStack() as stack:
         try:
             # networkx is imported while the workers parse (it takes a while).
-            vault, sharded = open_vault(root, config, use_cache=True, jobs=None,
+            vault, sharded = open_vault(root, config, use_cache=True, jobs=args.jobs,
                                         progress=progress.task("Reading notes"), link_tags=with_tags,
                                         meanwhile=_import_graph)
             rows = None
@@ -90,7 +94,7 @@ def run(args) -> int:
                 stack.enter_context(sharded)
                 rows = sharded_or_none(lambda s: s.link_rows(list(vault.notes), with_tags), sharded)
                 if rows is None:
-                    vault = load_vault(root, config=config, use_cache=True)
+                    vault = load_vault(root, config=config, use_cache=True, jobs=args.jobs)
                 else:
                     sharded.save_cache()  # written by the workers while this process goes on
             from ..core.graph import build_graph, graph_stats
