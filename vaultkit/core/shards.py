@@ -244,7 +244,8 @@ class ShardedVault:
                 self._procs.append(proc)
         finally:
             _FORKED = None
-        self._outlines: bytes | None = None
+        self._outline_rows: list[tuple] = []
+        self._outline_bytes: bytes | None = None
         self._saving = False
         try:
             self.vault = self._load(progress, link_tags, meanwhile)
@@ -308,8 +309,14 @@ class ShardedVault:
         self._early_tags = link_tags
         outlines.sort(key=lambda row: row[0])
         self.with_code = {row[0] for row in outlines if row[7]}  # notes that have code blocks
-        self._outlines = marshal.dumps(outlines)
+        self._outline_rows = outlines
         return plan.vault({row[0]: outline_note(row) for row in outlines}, _ordered_problems(plan, problems))
+
+    def _outlines(self) -> bytes:
+        """Every note's outline, as the workers' :meth:`_Worker._vault` reads them."""
+        if self._outline_bytes is None:
+            self._outline_bytes = marshal.dumps(self._outline_rows)
+        return self._outline_bytes
 
     def full_notes(self, paths: Iterable[str]) -> dict[str, Note]:
         """The complete notes of ``paths``, from the workers that own them."""
@@ -331,7 +338,7 @@ class ShardedVault:
         extra = {k: v for k, v in (services or {}).items() if k != "api_index"}
         by_note: dict[str, list] = {}
         rows: dict[str, list] | None = {}
-        for reply in self._ask("check", (self._outlines, config, today, extra, list(paths))):
+        for reply in self._ask("check", (self._outlines(), config, today, extra, list(paths))):
             part = rows_from_wire(reply)
             if part is None:
                 by_note.update(from_wire(reply))
@@ -349,7 +356,7 @@ class ShardedVault:
         if early is not None and self._early_tags == with_tags and all(p in early for p in paths):
             return {p: early[p] for p in paths}
         out: dict[str, list[tuple]] = {}
-        for reply in self._ask("links", (self._outlines, list(paths), with_tags)):
+        for reply in self._ask("links", (self._outlines(), list(paths), with_tags)):
             out.update(marshal.loads(reply))
         return out
 
