@@ -160,3 +160,23 @@ def test_code_blocks_run_when_the_vault_is_loaded_in_workers(tmp_path):
     assert (sharded.returncode, sharded.stdout) == (single.returncode, single.stdout)
     found = [(d["path"], d["code"]) for d in json.loads(sharded.stdout)["diagnostics"]]
     assert ("Runs.md", "VK401") in found
+
+
+def test_workers_take_unchanged_notes_from_the_cache_and_parse_the_rest(tmp_path):
+    root = build_vault(tmp_path / "vault", bad_files=False)
+    args = ["check", root, "--no-exec", "--today", "2026-11-22", "--format", "json"]
+    cold = vaultkit(args, tmp_path / "cache")
+    # Rewrite all but 30 notes (still 400+ to parse), renaming a heading the others link to.
+    for i in range(30, NOTES):
+        path = next(root.rglob(f"Topic {i}.md"))
+        path.write_text(_note(i).replace("## Part", "## Section"), encoding="utf-8")
+        os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    mixed = vaultkit(args, tmp_path / "cache")
+    assert parse_cache_parts(tmp_path / "cache") == ["part0.marshal", "part1.marshal"]
+    single = vaultkit(args + ["--jobs", "1", "--no-cache"], tmp_path / "other")
+    assert (mixed.returncode, mixed.stdout) == (single.returncode, single.stdout)
+
+    def missing_headings(run):
+        return sum(d["code"] == "VK102" for d in json.loads(run.stdout)["diagnostics"])
+
+    assert missing_headings(mixed) > missing_headings(cold)  # [[Topic k#Part]] broke
