@@ -35,7 +35,10 @@ def counts_by_code(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
 
 
 def counts_by_severity(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
-    counts = Counter(Severity(d.severity).label for d in diagnostics)
+    by_value = Counter(d.severity for d in diagnostics)  # labels once per severity, not per diagnostic
+    counts: Counter[str] = Counter()
+    for severity, count in by_value.items():
+        counts[Severity(severity).label] += count
     return {label: counts.get(label, 0) for label in SEVERITY_ORDER}
 
 
