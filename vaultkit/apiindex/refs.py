@@ -439,6 +439,25 @@ def quick_assigned(text: str) -> set[str]:
     return {a or b or c for a, b, c in _ASSIGNED.findall(text)}
 
 
+def quick_assigned_among(text: str, names: Iterable[str]) -> set[str]:
+    """``quick_assigned(text) & set(names)``, reading only the lines that could bind one.
+
+    ``_ASSIGNED`` never matches across a line break, so the lines can be read one
+    by one; and a line binds a name only when it starts with the name (``optim =
+    ...``) or holds ``for`` or ``as``.  Scanning the whole block cost more than
+    the rest of the quick pass: most lines bind nothing anyone asked about.
+    """
+    wanted = set(names)
+    found: set[str] = set()
+    for line in text.split("\n"):
+        start = line.lstrip(" \t")
+        for name in wanted:
+            if name in line and (start.startswith(name) or "for" in line or "as" in line):
+                found.update(a or b or c for a, b, c in _ASSIGNED.findall(line))
+                break
+    return found & wanted
+
+
 _CHAIN_CACHE: dict[frozenset, re.Pattern[str]] = {}
 
 

@@ -9,13 +9,13 @@ importing torch.  Options: ``[api] modules`` and ``[api] aliases``.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from ..apiindex import ApiIndex, load_index
 from ..apiindex.refs import (
     Reference,
     is_python_block,
-    quick_assigned,
+    quick_assigned_among,
     quick_chains,
     quick_imports,
     reference_from_text,
@@ -164,7 +164,7 @@ def check_api_names(note: Note, ctx) -> Iterable:
     if index is None or not index.aliases:
         return []
     aliases, learned, references = note_references(note, index)
-    roots = _roots(index)
+    roots = _setup(index).roots
     out = []
     for reference in references:
         in_import = reference.context == "import"
@@ -197,18 +197,18 @@ def note_references(note: Note, index: ApiIndex) -> tuple[dict[str, str], dict[s
     resolve cleanly, or an import the expressions cannot read, is parsed
     (ast, else tokenize) to get exact references outside strings and comments.
     """
+    setup = _setup(index)
     aliases = dict(index.aliases)
-    roots = _roots(index)
+    roots = setup.roots
     learned: dict[str, str] = {}
     assigned: set[str] = set()
     code_refs: list[Reference] = []
-    triggers = tuple(f"{alias}." for alias in aliases) + ("import",)
     quick: list[tuple[object, str, list[str]]] = []  # (block, text, imported paths)
     for block in note.code_blocks:
         if not is_python_block(block):
             continue
         text = "\n".join(block.lines)
-        if not any(trigger in text for trigger in triggers):
+        if not any(trigger in text for trigger in setup.triggers):
             continue  # nothing torch-like: no reference, no import
         imports = quick_imports(text) if block.lang != "pycon" else None
         if imports is None:
@@ -218,7 +218,8 @@ def note_references(note: Note, index: ApiIndex) -> tuple[dict[str, str], dict[s
             assigned |= scan.assigned
             continue
         learned.update(imports.aliases)
-        assigned |= quick_assigned(text)
+        # Only an assigned configured alias changes anything below.
+        assigned |= quick_assigned_among(text, setup.shadowable)
         quick.append((block, text, imports.modules))
     own: dict[str, str] = {}
     for name, target in learned.items():
@@ -250,12 +251,34 @@ def _full_scan(block):
 
 def _clean(index: ApiIndex, dotted: str, aliases: Mapping[str, str]) -> bool:
     """True when ``dotted`` is not a reference, or a real, current name."""
-    resolution = resolve(index, tuple(dotted.split(".")), aliases)
-    return resolution is None or (resolution.status == "ok" and resolution.deprecated_at < 0)
+    # Like ``resolve``, the answer depends on the aliases only through what the head
+    # stands for; memoised per index because blocks repeat the same chains.
+    memo = index.memo("api_names.clean", dict)
+    key = (dotted, aliases.get(dotted.partition(".")[0]))
+    clean = memo.get(key)
+    if clean is None:
+        resolution = resolve(index, tuple(dotted.split(".")), aliases)
+        clean = memo[key] = resolution is None or (resolution.status == "ok" and resolution.deprecated_at < 0)
+    return clean
 
 
-def _roots(index: ApiIndex) -> dict[str, str]:
-    return {module: module for module in index.modules}
+class _Setup(NamedTuple):
+    """What every note's references are read with, derived from the index alone."""
+
+    roots: dict[str, str]  # each indexed module, as its own alias (in imports)
+    triggers: tuple[str, ...]  # text a block holds when it may refer to the index
+    shadowable: frozenset[str]  # configured aliases a block's assignment takes away
+
+
+def _setup(index: ApiIndex) -> _Setup:
+    def compute() -> _Setup:
+        return _Setup(
+            roots={module: module for module in index.modules},
+            triggers=tuple(f"{alias}." for alias in index.aliases) + ("import",),
+            shadowable=frozenset(name for name in index.aliases if name not in index.modules),
+        )
+
+    return index.memo("api_names.setup", compute)
 
 
 def _quote(name: str) -> str:

@@ -246,10 +246,20 @@ def _display_target(path: str) -> str:
          BrokenMarkdownLink)
 def check_links(note: Note, ctx):
     vault = ctx.vault
-    cutoff = float(ctx.option("links", "suggest-cutoff") or 75)
+    cutoff = _cutoff(ctx)
+    path = note.path
     for link in note.links:
-        result = vault.resolve_link(link, note.path)
-        res = result.resolution
+        # Most links name an existing note and no anchor: ``vault.resolve`` says all
+        # there is to say about them.  ``resolve_link`` (which also judges the anchor
+        # and looks the target note up) is only worth calling for a link with an anchor.
+        if link.anchor:
+            result = vault.resolve_link(link, path)
+            res = result.resolution
+        else:
+            res = vault.resolve(link.target, path)
+            if res.status == "resolved":
+                continue
+            result = None
         if res.status == "ambiguous":
             if not ctx.enabled(AmbiguousLink):
                 continue
@@ -273,6 +283,14 @@ def check_links(note: Note, ctx):
             yield _missing_heading(note, link, result.target_note, ctx, cutoff)
         elif result.anchor_status == "missing-block":
             yield _missing_block(note, link, result.target_note, ctx, cutoff)
+
+
+def _cutoff(ctx) -> float:
+    """``[links] suggest-cutoff``, read once per run."""
+    cutoff = ctx.memo.get("links.cutoff")
+    if cutoff is None:
+        cutoff = ctx.memo["links.cutoff"] = float(ctx.option("links", "suggest-cutoff") or 75)
+    return cutoff
 
 
 def _unresolved(note: Note, link: Link, ctx, cutoff: float):

@@ -8,13 +8,21 @@ SR plugin settings (``vault.sr_settings``).  Option: ``[sr] grace-days``.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from ..core.model import Card, Note, ScheduleComment
 from ..core.span import Span
 from ..diagnostics import Related, Severity
 from ..sr.cards import holds_cards, in_review_queue, tag_matches
-from ..sr.schedule import NoteReview, Segment, SegmentError, parse_note_review, parse_schedule, segment_count
+from ..sr.schedule import (
+    REVIEW_KEYS,
+    NoteReview,
+    Segment,
+    SegmentError,
+    parse_note_review,
+    parse_schedule,
+    segment_count,
+)
 from ..sr.settings import SRSettings
 from .registry import Rule, checker
 
@@ -310,13 +318,17 @@ def _piece_span(comment: ScheduleComment, offset: int, length: int) -> Span:
 
 
 def _range_problems(segment: Segment, settings: SRSettings) -> list[str]:
-    problems = []
     maximum = settings.maximum_interval
+    too_easy = segment.kind == "sm2" and segment.ease is not None and segment.ease < MIN_EASE
+    too_short = segment.kind == "sm2" and segment.interval < 1
+    if not (too_easy or too_short or segment.interval > maximum or segment.kind != "sm2"):
+        return []  # the common case, decided without formatting anything
+    problems = []
     interval = int(segment.interval) if float(segment.interval).is_integer() else segment.interval
     if segment.kind == "sm2":
-        if segment.ease is not None and segment.ease < MIN_EASE:
+        if too_easy:
             problems.append(f"ease {segment.ease} is below the minimum {MIN_EASE}")
-        if segment.interval < 1:
+        if too_short:
             problems.append(f"interval {interval} is below 1 day")
     elif segment.difficulty is not None and not 1 <= segment.difficulty <= 10:
         problems.append(f"FSRS difficulty {segment.difficulty:g} is outside 1-10")
@@ -346,6 +358,8 @@ def _frontmatter_key_span(note: Note, ctx, key: str) -> Span:
 def _check_comment(note: Note, ctx, comment: ScheduleComment, settings: SRSettings, grace: int):
     results = parse_schedule(comment.body)
     count = segment_count(results)
+    want_range = ctx.enabled(ScheduleValueOutOfRange)
+    want_overdue = ctx.enabled(OverdueCard)
     for item in results:
         if isinstance(item, SegmentError):
             if ctx.enabled(MalformedSchedule):
@@ -360,18 +374,19 @@ def _check_comment(note: Note, ctx, comment: ScheduleComment, settings: SRSettin
             continue
         # One schedule: point at the whole comment; several: at the one concerned.
         span = comment.span if count == 1 else _piece_span(comment, item.offset, len(item.text))
-        if ctx.enabled(ScheduleValueOutOfRange):
+        if want_range:
             for problem in _range_problems(item, settings):
                 yield ctx.diagnostic(ScheduleValueOutOfRange, note.path, span, problem)
-        if item.due is None or not ctx.enabled(OverdueCard):
+        if item.due is None or not want_overdue:
             continue
         late = (ctx.today - item.due).days
         if late > grace:
             which = f"; schedule {item.index + 1} of {count}" if count > 1 else ""
+            due = item.due.isoformat()
             yield ctx.diagnostic(
                 OverdueCard, note.path, span,
-                f"card review overdue by {_days(late)} (due {item.due.isoformat()}{which})",
-                data={"due": item.due.isoformat(), "days_overdue": late},
+                f"card review overdue by {_days(late)} (due {due}{which})",
+                data={"due": due, "days_overdue": late},
             )
 
 
@@ -474,7 +489,9 @@ def check_schedules(note: Note, ctx) -> Iterable:
     settings = getattr(ctx.vault, "sr_settings", None)
     if not isinstance(settings, SRSettings):
         settings = SRSettings()
-    grace = _grace_days(ctx)
+    grace = ctx.memo.get("sr.grace")
+    if grace is None:
+        grace = ctx.memo["sr.grace"] = _grace_days(ctx)
     tags = [tag.name for tag in note.tags]
     for comment in note.schedules:
         yield from _check_comment(note, ctx, comment, settings, grace)
@@ -492,5 +509,13 @@ def check_schedules(note: Note, ctx) -> Iterable:
                 f"{count} schedule comment{'s' if count != 1 else ''} in {why}: "
                 "the Spaced Repetition plugin does not review these cards",
             )
-    if in_review_queue(tags, note.path, settings):
+    # Without any sr-* key the note review has nothing to say: skip the tag test.
+    if _has_review_keys(note.frontmatter) and in_review_queue(tags, note.path, settings):
         yield from _check_note_review(note, ctx, settings, grace)
+
+
+def _has_review_keys(frontmatter) -> bool:
+    """False when ``parse_note_review`` would find the review absent for want of keys."""
+    if not isinstance(frontmatter, Mapping):
+        return True  # let parse_note_review decide
+    return any(key in frontmatter for key in REVIEW_KEYS)

@@ -13,6 +13,7 @@ out for a diagnostic spanning lines.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..diagnostics import Severity
@@ -37,16 +38,22 @@ def escape_property(text: str) -> str:
 
 
 def render(result, *, color: bool = False, base: Path | None = None) -> str:
+    root = os.fspath(result.root)
+    # Escaped once per note and per rule: a report repeats both thousands of times.
+    files: dict[str, str] = {}
+    titles: dict[tuple[str, str], str] = {}
     lines = []
     for d in result.diagnostics:
-        span = d.span
-        props = [("file", display_path(result.root, d.path, base)), ("line", str(span.line + 1))]
+        file = files.get(d.path)
+        if file is None:
+            file = files[d.path] = escape_property(display_path(root, d.path, base))
+        title = titles.get((d.code, d.rule))
+        if title is None:
+            title = titles[(d.code, d.rule)] = escape_property(f"{d.code} {d.rule}")
+        span = d.span  # numbers need no escaping
         if span.end_line == span.line:
-            props.append(("col", str(span.col + 1)))
-        props.append(("endLine", str(span.end_line + 1)))
-        if span.end_line == span.line:
-            props.append(("endColumn", str(span.end_col + 1)))
-        props.append(("title", f"{d.code} {d.rule}"))
-        joined = ",".join(f"{key}={escape_property(value)}" for key, value in props)
-        lines.append(f"::{_COMMAND[Severity(d.severity)]} {joined}::{escape_data(d.message)}")
-    return "".join(line + "\n" for line in lines)
+            where = f"line={span.line + 1},col={span.col + 1},endLine={span.end_line + 1},endColumn={span.end_col + 1}"
+        else:
+            where = f"line={span.line + 1},endLine={span.end_line + 1}"
+        lines.append(f"::{_COMMAND[d.severity]} file={file},{where},title={title}::{escape_data(d.message)}\n")
+    return "".join(lines)

@@ -52,6 +52,7 @@ adding a key does not.
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,19 @@ def to_dict(result) -> dict[str, Any]:
     }
 
 
+def _row_encoder():
+    """``json.JSONEncoder(ensure_ascii=False).encode`` for one row, minus the C encoder
+    that ``encode`` builds afresh on every call (a fifth of the report's time)."""
+    encoder = json.JSONEncoder(ensure_ascii=False)
+    if c_make_encoder is None:  # no _json accelerator (another Python)
+        return encoder.encode
+    # The arguments JSONEncoder.iterencode passes, without the circular-reference
+    # markers: rows are fresh dicts of plain values.
+    make = c_make_encoder(None, encoder.default, encode_basestring, None, encoder.key_separator,
+                          encoder.item_separator, False, False, True)
+    return lambda row: "".join(make(row, 0))
+
+
 def render(result, *, color: bool = False, base: Path | None = None) -> str:
     """The document, indented, with one diagnostic per line.
 
@@ -113,6 +127,6 @@ def render(result, *, color: bool = False, base: Path | None = None) -> str:
     head = json.dumps(data, indent=2, ensure_ascii=False)
     if not diagnostics:
         return head[:-2] + ',\n  "diagnostics": []\n}\n'
-    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per row
+    encode = _row_encoder()
     rows = ",\n".join("    " + encode(d) for d in diagnostics)
     return head[:-2] + ',\n  "diagnostics": [\n' + rows + "\n  ]\n}\n"

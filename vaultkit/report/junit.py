@@ -23,6 +23,10 @@ def _clean(text: str) -> str:
     return _INVALID_XML.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
+# severity -> label, looked up per diagnostic (an IntEnum: a plain int finds its member too)
+_LABELS = {severity: severity.label for severity in Severity}
+
+
 def _folder(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else "."
 
@@ -61,13 +65,14 @@ def render(result, *, color: bool = False, base: Path | None = None) -> str:
         case = ET.SubElement(suite, "testcase", classname=_clean(_folder(path)), name=_clean(path))
         for d in by_path[path]:
             where = f"{path}:{d.span.line + 1}:{d.span.col + 1}"
+            label = _LABELS[d.severity]
             failure = ET.SubElement(
                 case,
                 "failure",
                 message=_clean(f"{d.code} {d.message}"),
-                type=f"{d.code} {d.rule} ({Severity(d.severity).label})",
+                type=f"{d.code} {d.rule} ({label})",
             )
-            failure.text = _clean(f"{where}: {d.code} [{Severity(d.severity).label}] {d.message}")
+            failure.text = _clean(f"{where}: {d.code} [{label}] {d.message}")
     ET.indent(suites, space="  ")
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

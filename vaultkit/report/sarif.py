@@ -9,7 +9,7 @@ code points, declared with ``columnKind: unicodeCodePoints``.
 
 from __future__ import annotations
 
-import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from ..diagnostics import Diagnostic, Edit, Severity
 from ._common import display_path, rule_names
+from ._json import dumps_indented
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # Where a user reads about the tool; the project's home page once it has one.
@@ -64,10 +65,11 @@ def _rule_descriptor(code: str, name: str) -> dict[str, Any]:
     return descriptor
 
 
-def _artifact(result, path: str, base: Path | None) -> dict[str, Any]:
-    shown = display_path(result.root, path, base)
-    if Path(shown).is_absolute():
-        return {"uri": Path(shown).as_uri()}
+def _artifact(root: str, path: str, base: Path | None) -> dict[str, Any]:
+    shown = display_path(root, path, base)
+    shown_path = Path(shown)
+    if shown_path.is_absolute():
+        return {"uri": shown_path.as_uri()}
     return {"uri": quote(shown, safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
@@ -105,9 +107,11 @@ def to_dict(result, base: Path | None = None) -> dict[str, Any]:
     codes = sorted(names)
     index = {code: i for i, code in enumerate(codes)}
 
+    root = os.fspath(result.root)  # display_path would convert it once per note
+
     @lru_cache(maxsize=None)  # one relpath per note, not per result
     def _location(path: str) -> tuple[tuple[str, str], ...]:
-        return tuple(_artifact(result, path, base).items())
+        return tuple(_artifact(root, path, base).items())
 
     def artifact(path: str) -> dict[str, str]:
         return dict(_location(path))
@@ -117,7 +121,7 @@ def to_dict(result, base: Path | None = None) -> dict[str, Any]:
         item: dict[str, Any] = {
             "ruleId": d.code,
             "ruleIndex": index[d.code],
-            "level": _LEVEL[Severity(d.severity)],
+            "level": _LEVEL[d.severity],  # an IntEnum: a plain int finds its member too
             "message": {"text": d.message},
             "locations": [
                 {
@@ -164,4 +168,4 @@ def to_dict(result, base: Path | None = None) -> dict[str, Any]:
 
 
 def render(result, *, color: bool = False, base: Path | None = None) -> str:
-    return json.dumps(to_dict(result, base), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(to_dict(result, base), indent=2) + "\n"

@@ -47,6 +47,7 @@ class _Paint:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
+        self.bar = self("|", _GUTTER_STYLE)  # the gutter, drawn on every excerpt line
 
     def __call__(self, text: str, style: str) -> str:
         return f"{style}{text}{_RESET}" if self.enabled and text else text
@@ -110,15 +111,15 @@ def _excerpt(d: Diagnostic, lines: list[str], paint: _Paint) -> tuple[list[str],
     last = span.end_line
     if span.end_line > span.line and span.end_col == 0:
         last -= 1  # the span stops at the start of a line: nothing of it is there
-    shown = [n for n in range(span.line, last + 1) if 0 <= n < len(lines)]
+    shown = range(max(span.line, 0), min(last, len(lines) - 1) + 1)
     if not shown:
         return [], 1
     hidden = len(shown) - MAX_SPAN_LINES
     shown = shown[:MAX_SPAN_LINES]
     width = len(str(shown[-1] + 1))
     pad = " " * width
-    style = _SEVERITY_STYLE.get(Severity(d.severity), "")
-    bar = paint("|", _GUTTER_STYLE)
+    style = _SEVERITY_STYLE.get(d.severity, "")  # an IntEnum: a plain int finds its member too
+    bar = paint.bar
     out = [f"{pad} {bar}"]
     for n in shown:
         text = lines[n].rstrip("\r\n")
@@ -126,7 +127,9 @@ def _excerpt(d: Diagnostic, lines: list[str], paint: _Paint) -> tuple[list[str],
         last_col = span.end_col if n == span.end_line else len(text)
         text, first, last_col = _window(text, first, last_col)
         first, last_col = min(first, len(text)), min(last_col, len(text))
-        if text.isprintable():  # no tab or control character: draw it as it is
+        if text.isascii() and text.isprintable():  # one cell a character
+            drawn, start, end = text, first, last_col
+        elif text.isprintable():  # no tab or control character: draw it as it is
             drawn = text
             start = cell_len(text[:first])
             end = start + cell_len(text[first:last_col])
@@ -147,7 +150,7 @@ def _excerpt(d: Diagnostic, lines: list[str], paint: _Paint) -> tuple[list[str],
 
 def _diagnostic(d: Diagnostic, result, lines: _Lines, base: Path | None, paint: _Paint) -> list[str]:
     where = display_path(result.root, d.path, base)
-    style = _SEVERITY_STYLE.get(Severity(d.severity), "")
+    style = _SEVERITY_STYLE.get(d.severity, "")
     mark = " " + paint("[*]", _HELP_STYLE) if has_safe_fix(d) else ""
     out = [
         f"{paint(where, _BOLD)}:{d.span.line + 1}:{d.span.col + 1}: "

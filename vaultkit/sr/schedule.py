@@ -280,7 +280,7 @@ def _parse_fsrs(index: int, offset: int, text: str) -> list[Segment | SegmentErr
 
 # What the plugin itself writes: "!YYYY-MM-DD,interval,ease" once per sibling.
 _CANONICAL_BODY = re.compile(r"(?:!\d{4}-\d\d-\d\d,\d{1,6},\d{1,6})+")
-_CANONICAL_SEGMENT = re.compile(r"!((\d{4})-(\d\d)-(\d\d),(\d{1,6}),(\d{1,6}))")
+_CANONICAL_SEGMENT = re.compile(r"!((\d{4}-\d\d-\d\d),(\d{1,6}),(\d{1,6}))")
 
 
 def _parse_canonical(body: str) -> list[Segment] | None:
@@ -290,14 +290,14 @@ def _parse_canonical(body: str) -> list[Segment] | None:
         return None
     out = []
     for index, m in enumerate(_CANONICAL_SEGMENT.finditer(body)):
-        year, month, day = int(m.group(2)), int(m.group(3)), int(m.group(4))
-        try:
-            due = _dt.date(year, month, day)
+        text, date, interval, ease = m.groups()
+        try:  # not date.fromisoformat: \d also admits non-ASCII digits, which int() reads
+            due = _dt.date(int(date[:4]), int(date[5:7]), int(date[8:]))
         except ValueError:
             return None  # an impossible date: the general reader explains it
         if due == PLACEHOLDER_DATE:
             due = None
-        out.append(Segment(index, m.start(1), m.group(1), "sm2", due, float(m.group(5)), int(m.group(6))))
+        out.append(Segment(index, m.start(1), text, "sm2", due, float(interval), int(ease)))
     return out
 
 
