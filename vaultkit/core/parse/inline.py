@@ -14,6 +14,8 @@ literal text (multi-line code spans are rare in notes and documented).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 from urllib.parse import unquote
 
 from ..model import Comment, Directive, DottedName, InlineCode, Link, ScheduleComment, Tag
@@ -51,11 +53,41 @@ _DOTTED = re.compile(
 # engine skip ahead (5x faster than starting the pattern with \w).
 _DOT_HINT = re.compile(r"\.[A-Za-z_?*{]")
 _BLOCK_ID = re.compile(r"(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$")
+# What LineScanner.scan looks for (with no comment open): a candidate
+# character, a dotted-name hint, the '^' of a block id.  A line holding none of
+# them yields nothing; see lines_to_scan.
+_SCAN_CHARS = "\\`<%![#:^"
 _DIRECTIVE = re.compile(r"^\s*vaultkit\s*:\s*([a-z][a-z-]*)\s*(.*?)\s*$", re.I)
 _DIRECTIVE_ACTIONS = {"disable", "enable", "disable-next-line", "disable-line", "skip"}
 
 
 _BACKTICKS = re.compile(r"`+")
+
+
+def lines_to_scan(text: str, lines: list[str]) -> set[int]:
+    """Indices of the lines in which :meth:`LineScanner.scan` may find something.
+
+    ``text`` is ``"\\n".join(lines)``.  A line that is not in the set holds no
+    candidate character, no dotted-name hint and no '^', so scanning it with no
+    comment open finds nothing.  Looking for each character with ``str.find`` over
+    the whole text is several times cheaper than one regex search per line
+    (a character class is matched character by character, ``find`` uses memchr):
+    most lines of a note are plain prose.
+    """
+    # next_start[k]: offset of the line after line k
+    next_start = list(accumulate([len(line) + 1 for line in lines]))
+    hits: set[int] = set()
+    add = hits.add
+    find = text.find
+    for ch in _SCAN_CHARS:
+        at = find(ch)
+        while at >= 0:
+            k = bisect_right(next_start, at)
+            add(k)
+            at = find(ch, next_start[k])  # the next line holding one
+    for m in _DOT_HINT.finditer(text):
+        add(bisect_right(next_start, m.start()))
+    return hits
 
 
 def _close_backticks(text: str, start: int, n: int) -> int:
