@@ -121,7 +121,7 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
     # The prose fast path scans only these lines (str.find over the whole text
     # is far cheaper than a regex search per line).
     joined = text if "\r" not in text and not text.startswith("\ufeff") else "\n".join(lines)
-    to_scan = lines_to_scan(joined, lines)
+    to_scan, dotted_lines = lines_to_scan(joined, lines)
 
     def close_indented(end_line: int):
         nonlocal indented
@@ -214,7 +214,7 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
                 if list_indent >= 0 and prev_blank:
                     list_indent = -1
                 if i in to_scan:
-                    scan(raw, i, 0)
+                    scan(raw, i, 0, dots=i in dotted_lines)
                 para_line = i
                 para_col = 0
                 prev_blank = False
@@ -230,11 +230,13 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
                     list_indent = -1
                 prev_blank = False
                 if hm is not None:
-                    _heading(headings, scan, raw, i, 0, raw, hm)
+                    text_start = _heading(headings, raw, i, 0, raw, hm)
+                    if i in to_scan:
+                        scan(raw[text_start:], i, text_start, block_ids=False, dots=i in dotted_lines)
                     para_line = -1
                 else:
                     if i in to_scan:
-                        scan(raw, i, 0)
+                        scan(raw, i, 0, dots=i in dotted_lines)
                     para_line = i
                     para_col = 0
                 continue
@@ -309,7 +311,8 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
         # -- headings ---------------------------------------------------------------------
         hm = _ATX.match(content)
         if hm:
-            _heading(headings, scan, raw, i, prefix_len, content, hm)
+            text_start = _heading(headings, raw, i, prefix_len, content, hm)
+            scan(content[text_start:], i, prefix_len + text_start, block_ids=False)
             prev_blank = False
             para_line = -1
             continue
@@ -371,17 +374,19 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
     )
 
 
-def _heading(headings: list, scan, raw: str, i: int, prefix_len: int, content: str, hm: re.Match) -> None:
-    """An ATX heading: ``content`` (``raw`` after a quote prefix) matched :data:`_ATX`."""
+def _heading(headings: list, raw: str, i: int, prefix_len: int, content: str, hm: re.Match) -> int:
+    """Adds the ATX heading ``content`` (``raw`` after a quote prefix), which
+    matched :data:`_ATX`; returns where its text starts in ``content``."""
     level = len(hm.group(1))
     text_start = hm.end()
     heading_text = content[text_start:]
-    close = _ATX_CLOSE.search(heading_text)
-    if close and close.start() >= 0 and (close.start() > 0 or heading_text.strip().strip("#") == ""):
-        heading_text = heading_text[: close.start()]
+    if "#" in heading_text:
+        close = _ATX_CLOSE.search(heading_text)
+        if close and (close.start() > 0 or heading_text.strip().strip("#") == ""):
+            heading_text = heading_text[: close.start()]
     heading_text = heading_text.strip()
-    headings.append(Heading(level, heading_text, Span(i, prefix_len, i, len(raw))))
-    scan(content[text_start:], i, prefix_len + text_start, block_ids=False)
+    headings.append(_new(Heading, (level, heading_text, _new(Span, (i, prefix_len, i, len(raw))))))
+    return text_start
 
 
 def _code(info, marker, start, end, lines, body, cols, closed) -> CodeBlock:
@@ -394,12 +399,27 @@ def _code(info, marker, start, end, lines, body, cols, closed) -> CodeBlock:
 
 
 def _cards(path, lines, tags, fm_end, sr_settings):
-    try:
-        from ...sr.cards import find_cards, holds_cards
-        from ...sr.settings import SRSettings
-    except ImportError:  # the SR package is optional while it is being built
+    sr = _sr_functions()
+    if sr is None:
         return ()
-    settings = sr_settings if sr_settings is not None else SRSettings()
+    find_cards, holds_cards, default_settings = sr
+    settings = sr_settings if sr_settings is not None else default_settings()
     if not holds_cards((t.name for t in tags), path, settings):
         return ()
     return tuple(find_cards(lines, settings, fm_end + 1 if fm_end > 0 else 0))
+
+
+_SR: list = []
+
+
+def _sr_functions():
+    """(find_cards, holds_cards, SRSettings), imported once (an import statement
+    costs microseconds on every note), or None without the SR package."""
+    if not _SR:
+        try:
+            from ...sr.cards import find_cards, holds_cards
+            from ...sr.settings import SRSettings
+        except ImportError:  # the SR package is optional while it is being built
+            return None
+        _SR.append((find_cards, holds_cards, SRSettings))
+    return _SR[0]

@@ -65,13 +65,14 @@ _BACKTICKS = re.compile(r"`+")
 _new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (same object)
 
 
-def lines_to_scan(text: str, lines: list[str]) -> set[int]:
-    """Indices of the lines in which :meth:`LineScanner.scan` may find something.
+def lines_to_scan(text: str, lines: list[str]) -> tuple[set[int], set[int]]:
+    """Indices of the lines in which :meth:`LineScanner.scan` may find something,
+    and of those that hold a dotted-name hint (``scan(..., dots=...)``).
 
-    ``text`` is ``"\\n".join(lines)``.  A line that is not in the set holds no
-    candidate character, no dotted-name hint and no '^', so scanning it with no
-    comment open finds nothing.  Looking for each character with ``str.find`` over
-    the whole text is several times cheaper than one regex search per line
+    ``text`` is ``"\\n".join(lines)``.  A line that is not in the first set holds
+    no candidate character, no dotted-name hint and no '^', so scanning it with
+    no comment open finds nothing.  Looking for each character with ``str.find``
+    over the whole text is several times cheaper than one regex search per line
     (a character class is matched character by character, ``find`` uses memchr):
     most lines of a note are plain prose.
     """
@@ -86,9 +87,10 @@ def lines_to_scan(text: str, lines: list[str]) -> set[int]:
             k = bisect_right(next_start, at)
             add(k)
             at = find(ch, next_start[k])  # the next line holding one
-    for m in _DOT_HINT.finditer(text):
-        add(bisect_right(next_start, m.start()))
-    return hits
+    dotted = {bisect_right(next_start, m.start()) for m in _DOT_HINT.finditer(text)}
+    if dotted:
+        hits |= dotted
+    return hits, dotted
 
 
 def _close_backticks(text: str, start: int, n: int) -> int:
@@ -155,8 +157,11 @@ class LineScanner:
         return end + len(closer)
 
     # -- the line ---------------------------------------------------------------
-    def scan(self, text: str, line: int, base: int = 0, *, block_ids: bool = True) -> None:
-        """Scan ``text`` (a line without its container prefix) found at column ``base``."""
+    def scan(self, text: str, line: int, base: int = 0, *, block_ids: bool = True, dots: bool | None = None) -> None:
+        """Scan ``text`` (a line without its container prefix) found at column ``base``.
+
+        ``dots``: whether ``text`` holds a dotted-name hint, when the caller knows.
+        """
         pos = 0
         if self.open_comment is not None:
             pos = self.continue_comment(text, line, base)
@@ -166,7 +171,8 @@ class LineScanner:
         n = len(text)
         # Dotted names are looked for in the plain-text runs between elements and
         # in code spans, all parts of text[pos:]: without a hint there, none is.
-        dots = _DOT_HINT.search(text, pos) is not None
+        if dots is None or pos:
+            dots = _DOT_HINT.search(text, pos) is not None
         text_start = pos  # start of the current plain-text run (for dotted names)
         plain_runs: list[tuple[int, int]] = []
         search = _CANDIDATE.search
