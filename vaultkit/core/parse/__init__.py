@@ -19,7 +19,7 @@ from operator import itemgetter
 from ..model import BlockId, CodeBlock, Heading, Note
 from ..span import Span
 from .frontmatter import aliases_of, frontmatter_end, frontmatter_tags, parse_frontmatter
-from .inline import Found, LineScanner, lines_to_scan
+from .inline import CANDIDATE, Found, LineScanner, lines_to_scan
 
 _QUOTE = re.compile(r"^(?:[ ]{0,3}>[ ]?)+")
 _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})(.*)$")
@@ -231,8 +231,11 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
                 prev_blank = False
                 if hm is not None:
                     text_start = _heading(headings, raw, i, 0, raw, hm)
+                    # Its '#'s put the line in to_scan; the text may hold nothing.
                     if i in to_scan:
-                        scan(raw[text_start:], i, text_start, block_ids=False, dots=i in dotted_lines)
+                        dots = i in dotted_lines
+                        if dots or CANDIDATE.search(raw, text_start) is not None:
+                            scan(raw[text_start:], i, text_start, block_ids=False, dots=dots)
                     para_line = -1
                 else:
                     if i in to_scan:
@@ -352,26 +355,28 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
     cards = _cards(path, lines, tags, fm_end, options.sr_settings)
     if size is None:
         size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-    return Note(
-        path=path,
-        line_count=len(lines),
-        size=size,
-        frontmatter=frontmatter,
-        frontmatter_span=fm_span,
-        frontmatter_error=fm_error,
-        aliases=aliases_of(frontmatter) if frontmatter else (),
-        headings=tuple(headings),
-        block_ids=tuple([_new(BlockId, block_id) for block_id in found.block_ids]),
-        tags=tuple(tags),
-        links=tuple(found.links),
-        code_blocks=tuple(code_blocks),
-        inline_code=tuple(found.inline_code),
-        comments=tuple(found.comments),
-        schedules=tuple(found.schedules),
-        directives=tuple(found.directives),
-        dotted_names=tuple(sorted(found.dotted, key=_SPAN_OF)),
-        cards=cards,
-    )
+    # Note._make takes the fields in order (checking their number); a keyword call
+    # goes through the NamedTuple's Python-level __new__.
+    return Note._make((
+        path,  # path
+        len(lines),  # line_count
+        size,  # size
+        frontmatter,  # frontmatter
+        fm_span,  # frontmatter_span
+        fm_error,  # frontmatter_error
+        aliases_of(frontmatter) if frontmatter else (),  # aliases
+        tuple(headings),  # headings
+        tuple([_new(BlockId, block_id) for block_id in found.block_ids]),  # block_ids
+        tuple(tags),  # tags
+        tuple(found.links),  # links
+        tuple(code_blocks),  # code_blocks
+        tuple(found.inline_code),  # inline_code
+        tuple(found.comments),  # comments
+        tuple(found.schedules),  # schedules
+        tuple(found.directives),  # directives
+        tuple(sorted(found.dotted, key=_SPAN_OF)),  # dotted_names
+        cards,  # cards
+    ))
 
 
 def _heading(headings: list, raw: str, i: int, prefix_len: int, content: str, hm: re.Match) -> int:

@@ -26,6 +26,7 @@ from ..span import Span
 # Characters where something may start; a character class is ~15x faster to
 # search for than an alternation of the constructs themselves.
 _CANDIDATE = re.compile(r"[\\`<%!\[#:]")
+CANDIDATE = _CANDIDATE
 _URL_TAIL = re.compile(r"[^\s<>()\[\]`]*")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 
