@@ -1,7 +1,8 @@
 """Inline scanning of one line of prose: code spans, comments, links, tags.
 
 One left-to-right pass per line with a single "interesting position" regex,
-so a line is visited once whatever it holds.  CommonMark precedence is kept
+so a line is visited once whatever it holds; :func:`lines_to_scan` tells the
+parser beforehand which lines hold nothing to visit (most prose lines).  CommonMark precedence is kept
 where it matters for false positives: a backslash escapes the next character,
 a code span hides everything inside it, an HTML comment (``<!-- -->``) or an
 Obsidian comment (``%% %%``) hides everything up to its end, even on later
