@@ -6,19 +6,25 @@ line scanner that follows the CommonMark rules that decide what is code;
 inline elements by :mod:`.inline`.  markdown-it-py is the reference these are
 tested against (``tests/test_parse_differential.py``): a full markdown-it
 parse runs at ~255 notes/s, its block stage alone at ~850-1,600 notes/s on
-this machine, while the scanner runs at several thousand, which is what
-makes a 10k-note vault fit in the 5 s budget.
+this machine, while the scanner runs at ~2,200-2,500 (0.40-0.46 ms a note on
+the synthetic 10k-note vault, single process, against 0.60-0.65 ms before the
+fast paths below), which is what makes a 10k-note vault fit in the 5 s budget.
+
+Most lines of a note are plain prose; they take a short path: the lines the
+inline scanner can find anything in are found first for the whole note with
+``str.find`` (:func:`.inline.lines_to_scan`), and the others are not scanned.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 
 from ..model import BlockId, CodeBlock, Heading, Note
 from ..span import Span
 from .frontmatter import aliases_of, frontmatter_end, frontmatter_tags, parse_frontmatter
-from .inline import Found, LineScanner
+from .inline import CANDIDATE, Found, LineScanner, lines_to_scan
 
 _QUOTE = re.compile(r"^(?:[ ]{0,3}>[ ]?)+")
 _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})(.*)$")
@@ -29,6 +35,8 @@ _LIST = re.compile(r"^([ \t]*)([-+*]|\d{1,9}[.)])([ \t]+|$)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # First characters that may start something other than paragraph text.
 _BLOCK_CHARS = frozenset(" \t>-+*0123456789`~#$=|")
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__
+_SPAN_OF = itemgetter(1)  # DottedName.span
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
     lines = split_lines(text)
     found = Found()
     scanner = LineScanner(found, percent_comments_hide_links=options.percent_comments_hide_links)
+    scan = scanner.scan
     headings: list[Heading] = []
     code_blocks: list[CodeBlock] = []
 
@@ -97,13 +106,27 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
         fm_span = Span(0, 0, fm_end, len(lines[fm_end]))
         first = fm_end + 1
 
-    # Open fence: (fence string, quote depth prefix, indent width, start line, info, content lines, columns)
+    # Open fence: its marker ("```", "~~~~"), else None; the quote prefix it opened
+    # in, its indent width, start line, info string, content lines and their columns.
     fence = None
+    fence_quote = ""
+    fence_indent = 0
+    fence_start = 0
+    fence_info = ""
+    fence_body: list[str] = []
+    fence_cols: list[int] = []
     indented: list | None = None  # open indented code block: [start line, lines, columns]
     math_open = False
     list_indent = -1  # content column of the innermost open list item, -1 when none
     prev_blank = True
-    prev_paragraph: tuple[int, str, int] | None = None  # (line, text, base col) of a plain paragraph line
+    # The last line if it was a plain paragraph line (a setext underline makes it a
+    # heading): its index, -1 when it was not, and the column its text starts at.
+    para_line = -1
+    para_col = 0
+    # The prose fast path scans only these lines (str.find over the whole text
+    # is far cheaper than a regex search per line).
+    joined = text if "\r" not in text and not text.startswith("\ufeff") else "\n".join(lines)
+    to_scan, dotted_lines = lines_to_scan(joined, lines)
 
     def close_indented(end_line: int):
         nonlocal indented
@@ -122,28 +145,55 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
         raw = lines[i]
         # -- inside a fenced code block ------------------------------------------
         if fence is not None:
-            marker, quote, indent, start, info, body, cols = fence
-            qm = _QUOTE.match(raw) if quote else None
-            if quote and (qm is None or qm.group().count(">") < quote.count(">")):
+            if not fence_quote:
+                # Outside a quote (nearly every fence): a line closes the fence when
+                # it holds nothing but a run of the marker, indented less than 4 more.
+                if fence in raw:
+                    stripped = raw.strip()
+                    if (
+                        stripped.startswith(fence)
+                        and not stripped.strip(fence[0])
+                        and _indent_width(raw) < fence_indent + 4
+                    ):
+                        code_blocks.append(
+                            _code(fence_info, fence, fence_start, i, lines, fence_body, fence_cols, closed=True)
+                        )
+                        fence = None
+                        prev_blank = True
+                        continue
+                if fence_indent:
+                    rest, removed = _strip_indent(raw, fence_indent)
+                    fence_body.append(rest)
+                    fence_cols.append(removed)
+                else:
+                    fence_body.append(raw)
+                    fence_cols.append(0)
+                continue
+            qm = _QUOTE.match(raw)
+            if qm is None or qm.group().count(">") < fence_quote.count(">"):
                 # A fence inside a blockquote ends where the quote ends.
-                code_blocks.append(_code(info, marker, start, i - 1, lines, body, cols, closed=False))
+                code_blocks.append(
+                    _code(fence_info, fence, fence_start, i - 1, lines, fence_body, fence_cols, closed=False)
+                )
                 fence = None
             else:
-                prefix_len = qm.end() if qm else 0
+                prefix_len = qm.end()
                 content = raw[prefix_len:]
                 stripped = content.strip()
                 if (
-                    stripped.startswith(marker[0] * len(marker))
-                    and set(stripped) == {marker[0]}
-                    and _indent_width(content) < indent + 4
+                    stripped.startswith(fence)
+                    and not stripped.strip(fence[0])
+                    and _indent_width(content) < fence_indent + 4
                 ):
-                    code_blocks.append(_code(info, marker, start, i, lines, body, cols, closed=True))
+                    code_blocks.append(
+                        _code(fence_info, fence, fence_start, i, lines, fence_body, fence_cols, closed=True)
+                    )
                     fence = None
                     prev_blank = True
                     continue
-                rest, removed = _strip_indent(content, indent)
-                body.append(rest)
-                cols.append(prefix_len + removed)
+                rest, removed = _strip_indent(content, fence_indent)
+                fence_body.append(rest)
+                fence_cols.append(prefix_len + removed)
                 continue
         # -- inside a comment that started on an earlier line ------------------------
         if scanner.open_comment is not None:
@@ -152,25 +202,52 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
                 continue
             rest = raw[pos:]
             if rest.strip():
-                scanner.scan(rest, i, pos)
+                scan(rest, i, pos)
             prev_blank = not raw.strip()
-            prev_paragraph = None
+            para_line = -1
             continue
 
         if math_open:
             if raw.rstrip().endswith("$$"):
                 math_open = False
             continue
-        c0 = raw[:1]
-        if c0 and c0 not in _BLOCK_CHARS and indented is None:
-            # Fast path: a line starting with an ordinary character at column 0
-            # is paragraph text (most lines of a note).
-            if list_indent >= 0 and prev_blank:
-                list_indent = -1
-            scanner.scan(raw, i, 0)
-            prev_paragraph = (i, raw, 0)
-            prev_blank = False
-            continue
+        if indented is None:
+            if raw and raw[0] not in _BLOCK_CHARS:
+                # Fast path: a line starting with an ordinary character at column 0
+                # is paragraph text (most lines of a note); most of those hold
+                # nothing for the inline scanner either.
+                if list_indent >= 0 and prev_blank:
+                    list_indent = -1
+                if i in to_scan:
+                    scan(raw, i, 0, dots=i in dotted_lines)
+                para_line = i
+                para_col = 0
+                prev_blank = False
+                continue
+            if not raw or raw.isspace():
+                prev_blank = True
+                para_line = -1
+                continue
+            if raw[0] == "#":
+                # At column 0 '#' is an ATX heading or paragraph text ("#tag").
+                hm = _ATX.match(raw)
+                if list_indent >= 0 and (prev_blank or hm is not None):
+                    list_indent = -1
+                prev_blank = False
+                if hm is not None:
+                    text_start = _heading(headings, raw, i, 0, raw, hm)
+                    # Its '#'s put the line in to_scan; the text may hold nothing.
+                    if i in to_scan:
+                        dots = i in dotted_lines
+                        if dots or CANDIDATE.search(raw, text_start) is not None:
+                            scan(raw[text_start:], i, text_start, block_ids=False, dots=dots)
+                    para_line = -1
+                else:
+                    if i in to_scan:
+                        scan(raw, i, 0, dots=i in dotted_lines)
+                    para_line = i
+                    para_col = 0
+                continue
 
         qm = _QUOTE.match(raw)
         prefix_len = qm.end() if qm else 0
@@ -188,7 +265,7 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
             close_indented(i - 1)
         if blank:
             prev_blank = True
-            prev_paragraph = None
+            para_line = -1
             continue
 
         width = _indent_width(content)
@@ -222,8 +299,10 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
             allowed = 3 if list_indent < 0 else list_indent + 3
             marker, info = fm.group(2), fm.group(3).strip()
             if fence_width <= allowed and not (marker[0] == "`" and "`" in info):
-                fence = (marker, quote, fence_width, i, info, [], [])
-                prev_paragraph = None
+                fence, fence_quote, fence_indent, fence_start, fence_info = marker, quote, fence_width, i, info
+                fence_body = []
+                fence_cols = []
+                para_line = -1
                 continue
         if width >= 4 and prev_blank and list_indent < 0:
             rest, removed = _strip_indent(content, 4)
@@ -234,42 +313,39 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
         if stripped.startswith("$$"):
             if not (len(stripped) >= 4 and stripped.endswith("$$")):
                 math_open = True
-            prev_paragraph = None
+            para_line = -1
             continue
 
         # -- headings ---------------------------------------------------------------------
         hm = _ATX.match(content)
         if hm:
-            level = len(hm.group(1))
-            text_start = hm.end()
-            heading_text = content[text_start:]
-            close = _ATX_CLOSE.search(heading_text)
-            if close and close.start() >= 0 and (close.start() > 0 or heading_text.strip().strip("#") == ""):
-                heading_text = heading_text[: close.start()]
-            heading_text = heading_text.strip()
-            headings.append(Heading(level, heading_text, Span(i, prefix_len, i, len(raw))))
-            scanner.scan(content[text_start:], i, prefix_len + text_start, block_ids=False)
+            text_start = _heading(headings, raw, i, prefix_len, content, hm)
+            scan(content[text_start:], i, prefix_len + text_start, block_ids=False)
             prev_blank = False
-            prev_paragraph = None
+            para_line = -1
             continue
         sm = _SETEXT.match(content)
-        if sm and prev_paragraph is not None and not lm:
-            pline, ptext, pcol = prev_paragraph
+        if sm and para_line >= 0 and not lm:
             level = 1 if sm.group(1)[0] == "=" else 2
-            headings.append(Heading(level, ptext.strip(), Span(pline, pcol, i, len(raw))))
-            prev_paragraph = None
+            ptext = lines[para_line][para_col:]
+            headings.append(Heading(level, ptext.strip(), Span(para_line, para_col, i, len(raw))))
+            para_line = -1
             prev_blank = False
             continue
 
         # -- prose ----------------------------------------------------------------------
-        scanner.scan(content, i, prefix_len)
-        plain = not lm and not quote and not content.lstrip().startswith("|")
-        prev_paragraph = (i, content, prefix_len) if plain else None
+        scan(content, i, prefix_len)
+        if not lm and not quote and not content.lstrip().startswith("|"):
+            para_line = i
+            para_col = prefix_len
+        else:
+            para_line = -1
         prev_blank = False
 
     if fence is not None:
-        marker, quote, indent, start, info, body, cols = fence
-        code_blocks.append(_code(info, marker, start, len(lines) - 1, lines, body, cols, closed=False))
+        code_blocks.append(
+            _code(fence_info, fence, fence_start, len(lines) - 1, lines, fence_body, fence_cols, closed=False)
+        )
     if indented is not None:
         close_indented(len(lines) - 1)
     if scanner.open_comment is not None:
@@ -281,29 +357,46 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
     tags = list(found.tags)
     if frontmatter:
         tags = frontmatter_tags(frontmatter, lines, fm_end) + tags
-    cards = ()
-    sr_settings = options.sr_settings
-    cards = _cards(path, lines, tags, fm_end, sr_settings)
-    return Note(
-        path=path,
-        line_count=len(lines),
-        size=size if size is not None else len(text.encode("utf-8", "surrogatepass")),
-        frontmatter=frontmatter,
-        frontmatter_span=fm_span,
-        frontmatter_error=fm_error,
-        aliases=aliases_of(frontmatter) if frontmatter else (),
-        headings=tuple(headings),
-        block_ids=tuple(BlockId(name, span) for name, span in found.block_ids),
-        tags=tuple(tags),
-        links=tuple(found.links),
-        code_blocks=tuple(code_blocks),
-        inline_code=tuple(found.inline_code),
-        comments=tuple(found.comments),
-        schedules=tuple(found.schedules),
-        directives=tuple(found.directives),
-        dotted_names=tuple(sorted(found.dotted, key=lambda d: d.span)),
-        cards=cards,
-    )
+    cards = _cards(path, lines, tags, fm_end, options.sr_settings)
+    if size is None:
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    # Note._make takes the fields in order (checking their number); a keyword call
+    # goes through the NamedTuple's Python-level __new__.
+    return Note._make((
+        path,  # path
+        len(lines),  # line_count
+        size,  # size
+        frontmatter,  # frontmatter
+        fm_span,  # frontmatter_span
+        fm_error,  # frontmatter_error
+        aliases_of(frontmatter) if frontmatter else (),  # aliases
+        tuple(headings),  # headings
+        tuple([_new(BlockId, block_id) for block_id in found.block_ids]),  # block_ids
+        tuple(tags),  # tags
+        tuple(found.links),  # links
+        tuple(code_blocks),  # code_blocks
+        tuple(found.inline_code),  # inline_code
+        tuple(found.comments),  # comments
+        tuple(found.schedules),  # schedules
+        tuple(found.directives),  # directives
+        tuple(sorted(found.dotted, key=_SPAN_OF)),  # dotted_names
+        cards,  # cards
+    ))
+
+
+def _heading(headings: list, raw: str, i: int, prefix_len: int, content: str, hm: re.Match) -> int:
+    """Adds the ATX heading ``content`` (``raw`` after a quote prefix), which
+    matched :data:`_ATX`; returns where its text starts in ``content``."""
+    level = len(hm.group(1))
+    text_start = hm.end()
+    heading_text = content[text_start:]
+    if "#" in heading_text:
+        close = _ATX_CLOSE.search(heading_text)
+        if close and (close.start() > 0 or heading_text.strip().strip("#") == ""):
+            heading_text = heading_text[: close.start()]
+    heading_text = heading_text.strip()
+    headings.append(_new(Heading, (level, heading_text, _new(Span, (i, prefix_len, i, len(raw))))))
+    return text_start
 
 
 def _code(info, marker, start, end, lines, body, cols, closed) -> CodeBlock:
@@ -316,12 +409,27 @@ def _code(info, marker, start, end, lines, body, cols, closed) -> CodeBlock:
 
 
 def _cards(path, lines, tags, fm_end, sr_settings):
-    try:
-        from ...sr.cards import find_cards, holds_cards
-        from ...sr.settings import SRSettings
-    except ImportError:  # the SR package is optional while it is being built
+    sr = _sr_functions()
+    if sr is None:
         return ()
-    settings = sr_settings if sr_settings is not None else SRSettings()
+    find_cards, holds_cards, default_settings = sr
+    settings = sr_settings if sr_settings is not None else default_settings()
     if not holds_cards((t.name for t in tags), path, settings):
         return ()
     return tuple(find_cards(lines, settings, fm_end + 1 if fm_end > 0 else 0))
+
+
+_SR: list = []
+
+
+def _sr_functions():
+    """(find_cards, holds_cards, SRSettings), imported once (an import statement
+    costs microseconds on every note), or None without the SR package."""
+    if not _SR:
+        try:
+            from ...sr.cards import find_cards, holds_cards
+            from ...sr.settings import SRSettings
+        except ImportError:  # the SR package is optional while it is being built
+            return None
+        _SR.append((find_cards, holds_cards, SRSettings))
+    return _SR[0]

@@ -183,13 +183,14 @@ def aliases_of(data: dict) -> tuple[str, ...]:
     return ()
 
 
+_TAGS_KEY = re.compile(r"tags\s*:")
+
+
 def frontmatter_tags(data: dict, lines: list[str], end: int) -> list[Tag]:
     """Tags from ``tags:``, located on the frontmatter line that names them."""
     names = [t.lstrip("#") for t in _as_list(data.get("tags"))]
     tags = []
-    key_line = next(
-        (i for i in range(1, end) if re.match(r"^tags\s*:", lines[i])), 1
-    )
+    key_line = next((i for i in range(1, end) if _TAGS_KEY.match(lines[i])), 1)
     search_from = key_line
     for name in names:
         if not name:

@@ -1,7 +1,8 @@
 """Inline scanning of one line of prose: code spans, comments, links, tags.
 
 One left-to-right pass per line with a single "interesting position" regex,
-so a line is visited once whatever it holds.  CommonMark precedence is kept
+so a line is visited once whatever it holds; :func:`lines_to_scan` tells the
+parser beforehand which lines hold nothing to visit (most prose lines).  CommonMark precedence is kept
 where it matters for false positives: a backslash escapes the next character,
 a code span hides everything inside it, an HTML comment (``<!-- -->``) or an
 Obsidian comment (``%% %%``) hides everything up to its end, even on later
@@ -14,6 +15,8 @@ literal text (multi-line code spans are rare in notes and documented).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 from urllib.parse import unquote
 
 from ..model import Comment, Directive, DottedName, InlineCode, Link, ScheduleComment, Tag
@@ -24,6 +27,7 @@ from ..span import Span
 # Characters where something may start; a character class is ~15x faster to
 # search for than an alternation of the constructs themselves.
 _CANDIDATE = re.compile(r"[\\`<%!\[#:]")
+CANDIDATE = _CANDIDATE
 _URL_TAIL = re.compile(r"[^\s<>()\[\]`]*")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 
@@ -51,11 +55,44 @@ _DOTTED = re.compile(
 # engine skip ahead (5x faster than starting the pattern with \w).
 _DOT_HINT = re.compile(r"\.[A-Za-z_?*{]")
 _BLOCK_ID = re.compile(r"(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$")
+# What LineScanner.scan looks for (with no comment open): a candidate
+# character, a dotted-name hint, the '^' of a block id.  A line holding none of
+# them yields nothing; see lines_to_scan.
+_SCAN_CHARS = "\\`<%![#:^"
 _DIRECTIVE = re.compile(r"^\s*vaultkit\s*:\s*([a-z][a-z-]*)\s*(.*?)\s*$", re.I)
 _DIRECTIVE_ACTIONS = {"disable", "enable", "disable-next-line", "disable-line", "skip"}
 
 
 _BACKTICKS = re.compile(r"`+")
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (same object)
+
+
+def lines_to_scan(text: str, lines: list[str]) -> tuple[set[int], set[int]]:
+    """Indices of the lines in which :meth:`LineScanner.scan` may find something,
+    and of those that hold a dotted-name hint (``scan(..., dots=...)``).
+
+    ``text`` is ``"\\n".join(lines)``.  A line that is not in the first set holds
+    no candidate character, no dotted-name hint and no '^', so scanning it with
+    no comment open finds nothing.  Looking for each character with ``str.find``
+    over the whole text is several times cheaper than one regex search per line
+    (a character class is matched character by character, ``find`` uses memchr):
+    most lines of a note are plain prose.
+    """
+    # next_start[k]: offset of the line after line k
+    next_start = list(accumulate([len(line) + 1 for line in lines]))
+    hits: set[int] = set()
+    add = hits.add
+    find = text.find
+    for ch in _SCAN_CHARS:
+        at = find(ch)
+        while at >= 0:
+            k = bisect_right(next_start, at)
+            add(k)
+            at = find(ch, next_start[k])  # the next line holding one
+    dotted = {bisect_right(next_start, m.start()) for m in _DOT_HINT.finditer(text)}
+    if dotted:
+        hits |= dotted
+    return hits, dotted
 
 
 def _close_backticks(text: str, start: int, n: int) -> int:
@@ -96,12 +133,12 @@ class LineScanner:
 
     # -- comments -------------------------------------------------------------
     def _finish_comment(self, kind: str, line: int, col: int, end_line: int, end_col: int, body: str):
-        span = Span(line, col, end_line, end_col)
-        self.found.comments.append(Comment(kind, body, span))
+        span = _new(Span, (line, col, end_line, end_col))
+        self.found.comments.append(_new(Comment, (kind, body, span)))
         if kind != "html" or line != end_line:
             return
         if body.startswith("SR:"):
-            self.found.schedules.append(ScheduleComment(body[3:], span))
+            self.found.schedules.append(_new(ScheduleComment, (body[3:], span)))
             return
         match = _DIRECTIVE.match(body)
         if match and match.group(1).lower() in _DIRECTIVE_ACTIONS:
@@ -122,25 +159,22 @@ class LineScanner:
         return end + len(closer)
 
     # -- the line ---------------------------------------------------------------
-    def scan(self, text: str, line: int, base: int = 0, *, block_ids: bool = True) -> None:
-        """Scan ``text`` (a line without its container prefix) found at column ``base``."""
+    def scan(self, text: str, line: int, base: int = 0, *, block_ids: bool = True, dots: bool | None = None) -> None:
+        """Scan ``text`` (a line without its container prefix) found at column ``base``.
+
+        ``dots``: whether ``text`` holds a dotted-name hint, when the caller knows.
+        """
         pos = 0
         if self.open_comment is not None:
             pos = self.continue_comment(text, line, base)
             if pos < 0:
                 return
-        elif _CANDIDATE.search(text) is None:
-            # Plain prose (most lines): only dotted names and a block id can be here.
-            if "." in text:
-                self._dotted(text, line, base, "prose")
-            if block_ids and "^" in text:
-                bm = _BLOCK_ID.search(text)
-                if bm:
-                    s = bm.start(1) - 1
-                    self.found.block_ids.append((bm.group(1), Span(line, base + s, line, base + bm.end(1))))
-            return
         found = self.found
         n = len(text)
+        # Dotted names are looked for in the plain-text runs between elements and
+        # in code spans, all parts of text[pos:]: without a hint there, none is.
+        if dots is None or pos:
+            dots = _DOT_HINT.search(text, pos) is not None
         text_start = pos  # start of the current plain-text run (for dotted names)
         plain_runs: list[tuple[int, int]] = []
         search = _CANDIDATE.search
@@ -150,45 +184,7 @@ class LineScanner:
                 break
             start = m.start()
             c = text[start]
-            if c == "\\":
-                pos = start + 2
-                continue
-            if c == "`":
-                k = start + 1
-                while k < n and text[k] == "`":
-                    k += 1
-                k -= start
-                close = _close_backticks(text, start + k, k)
-                if close < 0:
-                    pos = start + k
-                    continue
-                plain_runs.append((text_start, start))
-                content = text[start + k : close]
-                offset = start + k
-                if len(content) >= 2 and content[0] == " " and content[-1] == " " and content.strip():
-                    content = content[1:-1]  # CommonMark strips one space each side
-                    offset += 1
-                end = close + k
-                found.inline_code.append(InlineCode(content, Span(line, base + start, line, base + end)))
-                self._dotted(content, line, base + offset, "inline_code")
-                pos = text_start = end
-                continue
-            if (c == "<" and text.startswith("<!--", start)) or (
-                c == "%" and self.percent_hides and text.startswith("%%", start)
-            ):
-                opener = "<!--" if c == "<" else "%%"
-                closer = "-->" if c == "<" else "%%"
-                kind = "html" if c == "<" else "percent"
-                plain_runs.append((text_start, start))
-                end = text.find(closer, start + len(opener))
-                if end < 0:
-                    self.open_comment = (kind, line, base + start, [text[start + len(opener) :]])
-                    pos = text_start = n
-                    break
-                self._finish_comment(kind, line, base + start, line, base + end + len(closer), text[start + len(opener) : end])
-                pos = text_start = end + len(closer)
-                continue
-            if c == "!" or c == "[":
+            if c == "[" or c == "!":
                 embed = c == "!"
                 bracket = start + 1 if embed else start
                 if text.startswith("[[", bracket):
@@ -197,14 +193,16 @@ class LineScanner:
                     if end <= inner:
                         pos = inner
                         continue
-                    plain_runs.append((text_start, start))
-                    self._wikilink(text, line, base, start, inner, end, embed=embed)
+                    if dots:
+                        plain_runs.append((text_start, start))
+                    self._wikilink(text, line, base, start, inner, end, embed)
                     pos = text_start = end + 2
                     continue
                 if bracket < n and text[bracket] == "[":
                     md = _MD_LINK.match(text, start)
                     if md is not None:
-                        plain_runs.append((text_start, start))
+                        if dots:
+                            plain_runs.append((text_start, start))
                         self._markdown_link(md, line, base)
                         pos = text_start = md.end()
                         continue
@@ -217,12 +215,54 @@ class LineScanner:
                 body = _TAG_BODY.match(text, start + 1)
                 if body:
                     name = body.group().rstrip("/")
-                    if name and not all(ch.isdigit() or ch == "/" for ch in name):
+                    # not a tag when only digits (and '/'); name does not end with '/'
+                    if name and not name.replace("/", "").isdigit():
                         end = start + 1 + len(name)
-                        found.tags.append(Tag(name, Span(line, base + start, line, base + end), "body"))
+                        found.tags.append(_new(Tag, (name, _new(Span, (line, base + start, line, base + end)), "body")))
                     pos = body.end()
                 else:
                     pos = start + 1
+                continue
+            if c == "`":
+                k = start + 1
+                while k < n and text[k] == "`":
+                    k += 1
+                k -= start
+                close = _close_backticks(text, start + k, k)
+                if close < 0:
+                    pos = start + k
+                    continue
+                if dots:
+                    plain_runs.append((text_start, start))
+                content = text[start + k : close]
+                offset = start + k
+                if len(content) >= 2 and content[0] == " " and content[-1] == " " and content.strip():
+                    content = content[1:-1]  # CommonMark strips one space each side
+                    offset += 1
+                end = close + k
+                found.inline_code.append(_new(InlineCode, (content, _new(Span, (line, base + start, line, base + end)))))
+                if dots:
+                    self._dotted(content, line, base + offset, "inline_code")
+                pos = text_start = end
+                continue
+            if c == "\\":
+                pos = start + 2
+                continue
+            if (c == "<" and text.startswith("<!--", start)) or (
+                c == "%" and self.percent_hides and text.startswith("%%", start)
+            ):
+                opener = "<!--" if c == "<" else "%%"
+                closer = "-->" if c == "<" else "%%"
+                kind = "html" if c == "<" else "percent"
+                if dots:
+                    plain_runs.append((text_start, start))
+                end = text.find(closer, start + len(opener))
+                if end < 0:
+                    self.open_comment = (kind, line, base + start, [text[start + len(opener) :]])
+                    pos = text_start = n
+                    break
+                self._finish_comment(kind, line, base + start, line, base + end + len(closer), text[start + len(opener) : end])
+                pos = text_start = end + len(closer)
                 continue
             if c == ":" and text.startswith("://", start):
                 # a URL, consumed whole from its scheme to the next space
@@ -230,28 +270,28 @@ class LineScanner:
                 while scheme > text_start and text[scheme - 1] in _SCHEME_CHARS:
                     scheme -= 1
                 if scheme < start:
-                    plain_runs.append((text_start, scheme))
+                    if dots:
+                        plain_runs.append((text_start, scheme))
                     pos = text_start = _URL_TAIL.match(text, start + 3).end()
                     continue
             pos = start + 1
-        plain_runs.append((text_start, n))
-        for a, b in plain_runs:
-            if b > a:
-                self._dotted(text[a:b], line, base + a, "prose")
-        if block_ids:
-            a, b = plain_runs[-1]
-            if b > a and "^" in text[a:b]:
-                bm = _BLOCK_ID.search(text, a)
-                if bm:
-                    s = bm.start(1) - 1
-                    found.block_ids.append((bm.group(1), Span(line, base + s, line, base + bm.end(1))))
+        if dots:
+            plain_runs.append((text_start, n))
+            for a, b in plain_runs:
+                if b > a:
+                    self._dotted(text[a:b], line, base + a, "prose")
+        if block_ids and text_start < n and "^" in text[text_start:]:
+            bm = _BLOCK_ID.search(text, text_start)
+            if bm:
+                s = bm.start(1) - 1
+                found.block_ids.append((bm.group(1), _new(Span, (line, base + s, line, base + bm.end(1)))))
 
     def _dotted(self, chunk: str, line: int, col: int, context: str) -> None:
         if "." not in chunk or not _DOT_HINT.search(chunk):
             return
         for d in _DOTTED.finditer(chunk):
             self.found.dotted.append(
-                DottedName(d.group(), Span(line, col + d.start(), line, col + d.end()), context)
+                _new(DottedName, (d.group(), _new(Span, (line, col + d.start(), line, col + d.end())), context))
             )
 
     def _wikilink(self, text: str, line: int, base: int, start: int, inner: int, end: int, embed: bool):
@@ -261,23 +301,23 @@ class LineScanner:
         display = None
         target_text = content
         if bar >= 0:
-            display = content[bar + 1 :]
+            display = content[bar + 1 :].strip()
             target_text = content[:bar]
             if target_text.endswith("\\"):
                 target_text = target_text[:-1]
-            display = display.strip()
+        trimmed = target_text.strip()
+        lead = 0 if len(trimmed) == len(target_text) else len(target_text) - len(target_text.lstrip())
         hash_at = target_text.find("#")
         if hash_at >= 0:
-            path, anchor = target_text[:hash_at], target_text[hash_at + 1 :]
+            path, anchor = target_text[:hash_at].strip(), target_text[hash_at + 1 :].strip()
         else:
-            path, anchor = target_text, ""
-        lead = len(target_text) - len(target_text.lstrip())
-        trimmed = target_text.strip()
-        span = Span(line, base + start, line, base + end + 2)
-        target_span = Span(line, base + inner + lead, line, base + inner + lead + len(trimmed))
-        self.found.links.append(
-            Link("wikilink", embed, path.strip(), anchor.strip(), display, span, target_span)
-        )
+            path, anchor = trimmed, ""
+        col = base + inner + lead
+        self.found.links.append(_new(Link, (
+            "wikilink", embed, path, anchor, display,
+            _new(Span, (line, base + start, line, base + end + 2)),
+            _new(Span, (line, col, line, col + len(trimmed))),
+        )))
 
     def _markdown_link(self, md: re.Match, line: int, base: int):
         dest = md.group(2)
