@@ -36,6 +36,7 @@ from typing import Any, Iterable
 
 from . import cache as parse_cache
 from .files import FileProblem, read_note
+from .gcpause import gc_paused
 from .model import BlockId, Heading, Note, Tag
 from .parse import parse_note
 from .plain import from_plain, to_plain
@@ -248,10 +249,12 @@ class ShardedVault:
         self._outline_bytes: bytes | None = None
         self._saving = False
         try:
-            self.vault = self._load(progress, link_tags, meanwhile)
+            with gc_paused():  # hundreds of thousands of small tuples arrive: see gcpause
+                self.vault = self._load(progress, link_tags, meanwhile)
         except BaseException:
             self.close(save=False)
             raise
+        gc.freeze()  # as load_vault does: the outlines live as long as the vault
 
     def _ask(self, op: str, arg: Any = None, progress=None) -> list[Any]:
         """Send ``op`` to every worker; their replies in worker order."""
