@@ -1,8 +1,8 @@
 import sys
 
-from .cli import run
+from .cli import main
 
 # The guard matters: multiprocessing's forkserver imports the main module in its
 # workers, which must not run the command line again.
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))
+    main(sys.argv[1:])

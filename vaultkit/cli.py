@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -53,5 +54,25 @@ def run(argv: list[str] | None = None) -> int:
         return 1
 
 
-def main() -> None:
-    sys.exit(run())
+def main(argv: list[str] | None = None) -> None:
+    exit_now(run(argv))
+
+
+def exit_now(code: int) -> None:
+    """Exit with ``code`` after the atexit handlers and a flush, but without
+    tearing the heap down object by object: after a large vault that took 0.2 to
+    0.5 s (mypy exits the same way).  With other threads alive, exit normally so
+    that they are joined."""
+    import threading
+
+    if threading.active_count() != 1:
+        sys.exit(code)
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)

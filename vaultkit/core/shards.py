@@ -4,7 +4,8 @@ A cold run parses thousands of notes.  Parsing them in a process pool and
 sending every parsed note back costs the parent nearly as much as the parse
 saved: unmarshalling and rebuilding the notes, then saving them to the parse
 cache, all on one core while the workers wait.  Here each worker instead keeps
-the notes it owns (``entries[i::jobs]``) and sends back only their *outline*:
+the notes it parses (it takes the listing's notes a chunk at a time, so the
+shares even out) and sends back only their *outline*:
 path, size, aliases, headings, block ids and tags, which is everything one
 note's checks may read of another (HACKING.md, "what a note rule may read of
 other notes") and everything the graph shows of a note.
@@ -45,7 +46,11 @@ from .vault import _PARALLEL_THRESHOLD, LoadPlan, Vault, plan_load
 
 _new = tuple.__new__
 # What the workers start from: set just before they fork, never used otherwise.
-_FORKED: LoadPlan | None = None
+_FORKED: tuple | None = None  # (plan, shared position in plan.note_entries)
+# Notes a worker takes at a time.  Workers take the next chunk when done with
+# theirs, so one that gets less CPU (the parent importing, a busy machine)
+# simply parses fewer notes instead of holding everyone up.
+_CHUNK = 50
 _PROGRESS_EVERY = 250
 
 
@@ -94,14 +99,14 @@ class _Worker:
 
     def __init__(self, conn, index: int, jobs: int):
         self.conn = conn
-        self.plan: LoadPlan = _FORKED
+        self.plan: LoadPlan = _FORKED[0]
+        self.next_entry = _FORKED[1]
         self.index = index
-        self.entries = self.plan.note_entries[index::jobs]
         self.notes: dict[str, Note] = {}
         self.vault: Vault | None = None
 
     def parse(self, link_tags: bool | None) -> bytes:
-        """Parse (or take from the cache) the notes this worker owns.
+        """Parse (or take from the cache) this worker's share of the notes.
 
         With ``link_tags`` not None, also resolve their links for the graph
         (:meth:`links`) right away, against every note the listing names: that
@@ -111,7 +116,8 @@ class _Worker:
         problems = []
         missing = []
         plain_of: dict[str, tuple] = {}
-        for done, entry in enumerate(self.entries, 1):
+        done = 0
+        for done, entry in enumerate(self._take(), 1):
             hit = plan.cached.get(entry.path)
             note = None
             if hit is not None:
@@ -133,7 +139,7 @@ class _Worker:
                 missing.append(entry.path)
             if done % _PROGRESS_EVERY == 0:
                 self.conn.send(("progress", _PROGRESS_EVERY))
-        self.conn.send(("progress", len(self.entries) % _PROGRESS_EVERY))
+        self.conn.send(("progress", done % _PROGRESS_EVERY))
         self.plain_of = plain_of  # written by save(), once the parent has what it waits for
         rows = None
         if link_tags is not None:
@@ -144,6 +150,17 @@ class _Worker:
         gc.freeze()  # the notes live as long as the worker: keep them out of the collector's walks
         outlines = [outline(n) for n in self.notes.values()]
         return marshal.dumps((outlines, problems, missing, rows))
+
+    def _take(self):
+        """The listing's entries this worker takes, a chunk at a time."""
+        entries = self.plan.note_entries
+        while True:
+            with self.next_entry.get_lock():
+                start = self.next_entry.value
+                self.next_entry.value = start + _CHUNK
+            if start >= len(entries):
+                return
+            yield from entries[start:start + _CHUNK]
 
     def save(self, _arg) -> bool:
         """Write this worker's part of the parse cache."""
@@ -234,7 +251,7 @@ class ShardedVault:
         ctx = multiprocessing.get_context("fork")
         self._conns = []
         self._procs = []
-        _FORKED = plan
+        _FORKED = (plan, ctx.Value("q", 0))
         try:
             for index in range(jobs):
                 parent_end, child_end = ctx.Pipe()
