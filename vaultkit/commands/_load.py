@@ -13,12 +13,14 @@ def open_vault(root, config, *, use_cache: bool, jobs, progress=None, listing=No
     """``(vault, sharded)``: ``sharded`` is a :class:`ShardedVault` to close when
     done (its ``vault`` holds outlines only), or None with a fully loaded vault.
     ``meanwhile()``, when given, is called while workers parse, or else first."""
-    from ..core.vault import load_vault
+    from ..core.vault import load_vault, plan_load
 
+    # Read the settings, the listing and the parse cache once, whichever way loads.
+    plan = plan_load(root, config=config, use_cache=use_cache, listing=listing)
     try:
         sharded = open_sharded(root, config=config, use_cache=use_cache, jobs=jobs,
                                listing=listing, progress=progress, link_tags=link_tags,
-                               meanwhile=meanwhile)
+                               meanwhile=meanwhile, plan=plan)
     except ShardError as exc:
         _fell_back(exc)
         sharded = None
@@ -27,7 +29,7 @@ def open_vault(root, config, *, use_cache: bool, jobs, progress=None, listing=No
     if meanwhile is not None:
         meanwhile()
     vault = load_vault(root, config=config, use_cache=use_cache, jobs=jobs, progress=progress,
-                       listing=listing)
+                       listing=listing, plan=plan)
     return vault, None
 
 

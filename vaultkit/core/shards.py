@@ -439,7 +439,7 @@ def _ordered_problems(plan: LoadPlan, problems: list[FileProblem]) -> list[FileP
 
 def open_sharded(path, *, config=None, use_cache: bool = True, jobs: int | None = None,
                  listing=None, progress=None, min_to_parse: int = _PARALLEL_THRESHOLD,
-                 link_tags: bool | None = None, meanwhile=None):
+                 link_tags: bool | None = None, meanwhile=None, plan: LoadPlan | None = None):
     """A :class:`ShardedVault` when at least ``min_to_parse`` notes need parsing,
     several workers are allowed and forking is safe; else None (load in one
     process).  Raises :class:`vaultkit.errors.UsageError` for an unusable path.
@@ -447,11 +447,13 @@ def open_sharded(path, *, config=None, use_cache: bool = True, jobs: int | None 
     ``link_tags`` not None asks the workers to resolve links for the graph while
     they load (with tags as links when True): see :meth:`ShardedVault.link_rows`.
     ``meanwhile()`` is called while the workers parse: work for this process
-    that the workers need not share (imports for later)."""
+    that the workers need not share (imports for later).  ``plan`` is what
+    :func:`vaultkit.core.vault.plan_load` returned for the same arguments."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs < 2 or not hasattr(os, "fork") or threading.active_count() != 1:
         return None
-    plan = plan_load(path, config=config, use_cache=use_cache, listing=listing)
+    if plan is None:
+        plan = plan_load(path, config=config, use_cache=use_cache, listing=listing)
     if len(plan.todo) < min_to_parse:
         return None
     jobs = min(jobs, len(plan.note_entries))

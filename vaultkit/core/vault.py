@@ -438,6 +438,7 @@ def load_vault(
     jobs: int | None = None,
     progress=None,
     listing=None,
+    plan: LoadPlan | None = None,
 ) -> Vault:
     """Discover, read and parse every note under ``path``.
 
@@ -445,11 +446,13 @@ def load_vault(
     problem with individual files is recorded in ``vault.problems``.
     ``progress`` is an optional callable ``(done, total)``; ``listing`` is what
     :func:`vaultkit.core.files.discover` returned for this folder, when the caller
-    has just walked it (the folder is then not walked twice).
+    has just walked it (the folder is then not walked twice); ``plan`` is what
+    :func:`plan_load` returned for the same arguments (the parse cache is then not
+    read twice).
     """
     with gc_paused():
         vault = _load_vault(path, config=config, use_cache=use_cache, jobs=jobs, progress=progress,
-                            listing=listing)
+                            listing=listing, plan=plan)
     # The notes live as long as the vault and hold no cycles: move them out of the
     # collector's sight, or every later full collection re-walks ~1M tuples
     # (checking 10k notes went from 5.1 s to 1.0 s of CPU for the link rules).
@@ -530,8 +533,9 @@ def plan_load(path, *, config=None, use_cache: bool = True, listing=None) -> Loa
                     problems, cached, todo, use_cache, len(saved) != len(cached))
 
 
-def _load_vault(path, *, config, use_cache, jobs, progress, listing) -> Vault:
-    plan = plan_load(path, config=config, use_cache=use_cache, listing=listing)
+def _load_vault(path, *, config, use_cache, jobs, progress, listing, plan) -> Vault:
+    if plan is None:
+        plan = plan_load(path, config=config, use_cache=use_cache, listing=listing)
     root, options, problems = plan.root, plan.options, plan.problems
     notes: dict[str, Note] = {}
     todo = list(plan.todo)
