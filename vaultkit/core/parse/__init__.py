@@ -68,6 +68,13 @@ def _indent_width(s: str) -> int:
     return width
 
 
+def _closes_fence(content: str, fence: str, indent: int) -> bool:
+    """A line (without its quote prefix) closes a fence when it holds nothing but
+    a run of at least the opening marker, indented less than 4 columns more."""
+    stripped = content.strip()
+    return stripped.startswith(fence) and not stripped.strip(fence[0]) and _indent_width(content) < indent + 4
+
+
 def _strip_indent(line: str, width: int) -> tuple[str, int]:
     """Remove up to ``width`` columns of leading whitespace; returns (rest, chars removed)."""
     removed = 0
@@ -146,21 +153,14 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
         # -- inside a fenced code block ------------------------------------------
         if fence is not None:
             if not fence_quote:
-                # Outside a quote (nearly every fence): a line closes the fence when
-                # it holds nothing but a run of the marker, indented less than 4 more.
-                if fence in raw:
-                    stripped = raw.strip()
-                    if (
-                        stripped.startswith(fence)
-                        and not stripped.strip(fence[0])
-                        and _indent_width(raw) < fence_indent + 4
-                    ):
-                        code_blocks.append(
-                            _code(fence_info, fence, fence_start, i, lines, fence_body, fence_cols, closed=True)
-                        )
-                        fence = None
-                        prev_blank = True
-                        continue
+                # Outside a quote (nearly every fence): no quote prefix to take off.
+                if fence in raw and _closes_fence(raw, fence, fence_indent):
+                    code_blocks.append(
+                        _code(fence_info, fence, fence_start, i, lines, fence_body, fence_cols, closed=True)
+                    )
+                    fence = None
+                    prev_blank = True
+                    continue
                 if fence_indent:
                     rest, removed = _strip_indent(raw, fence_indent)
                     fence_body.append(rest)
@@ -179,12 +179,7 @@ def parse_note(path: str, text: str, options: ParseOptions | None = None, size: 
             else:
                 prefix_len = qm.end()
                 content = raw[prefix_len:]
-                stripped = content.strip()
-                if (
-                    stripped.startswith(fence)
-                    and not stripped.strip(fence[0])
-                    and _indent_width(content) < fence_indent + 4
-                ):
+                if _closes_fence(content, fence, fence_indent):
                     code_blocks.append(
                         _code(fence_info, fence, fence_start, i, lines, fence_body, fence_cols, closed=True)
                     )
