@@ -457,4 +457,7 @@ def open_sharded(path, *, config=None, use_cache: bool = True, jobs: int | None 
     if len(plan.todo) < min_to_parse:
         return None
     jobs = min(jobs, len(plan.note_entries))
-    return ShardedVault(plan, jobs, progress, link_tags, meanwhile)
+    try:
+        return ShardedVault(plan, jobs, progress, link_tags, meanwhile)
+    except OSError as exc:  # no fork, no pipe, no shared memory: the caller loads in one process
+        raise ShardError(f"cannot start worker processes: {exc}") from None
