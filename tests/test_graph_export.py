@@ -54,6 +54,35 @@ def test_json_is_d3_node_link_with_attributes(cli, vault):
     assert graph.edges["Alpha", "Beta"]["kinds"] == ["embed", "link"]
 
 
+
+@pytest.mark.parametrize("encoder", ["orjson", "stdlib"])
+def test_json_bytes_do_not_depend_on_the_encoder(vault, tmp_path, monkeypatch, encoder):
+    """orjson is only a speed-up: both encoders write the same bytes, to a file or
+    to a text stream, and a name orjson refuses (a lone surrogate) still exports."""
+    import io
+
+    from vaultkit.core.graph import build_graph
+    from vaultkit.core.vault import load_vault
+    from vaultkit.export import json as json_export
+
+    if encoder == "stdlib":
+        monkeypatch.setattr(json_export, "orjson", None)
+    elif json_export.orjson is None:
+        pytest.skip("orjson is not installed")
+    graph = build_graph(load_vault(vault, use_cache=False), {"unresolved", "attachments", "tags"})
+    expected = json.dumps(json_export.node_link(graph), ensure_ascii=False, separators=(",", ":")) + "\n"
+    with open(tmp_path / "g.json", "w", encoding="utf-8", newline="\n") as out:
+        json_export.write(graph, out)
+    assert (tmp_path / "g.json").read_bytes() == expected.encode("utf-8")
+    stream = io.StringIO()
+    json_export.write(graph, stream)
+    assert stream.getvalue() == expected
+
+    graph.add_node("unresolved:bad\udcff", kind="unresolved", title="bad\udcff")
+    stream = io.StringIO()
+    json_export.write(graph, stream)
+    assert json.loads(stream.getvalue())["nodes"][-1]["title"] == "bad\udcff"
+
 def test_graphml_reads_back_with_attributes_intact(cli, vault, tmp_path):
     path = _export(cli, vault, "graphml", tmp_path, "--include", "unresolved,attachments,tags")
     graph = nx.read_graphml(path)
