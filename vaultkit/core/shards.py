@@ -51,7 +51,6 @@ _FORKED: tuple | None = None  # (plan, shared position in plan.note_entries)
 # theirs, so one that gets less CPU (the parent importing, a busy machine)
 # simply parses fewer notes instead of holding everyone up.
 _CHUNK = 50
-_PROGRESS_EVERY = 250
 
 
 class ShardError(RuntimeError):
@@ -108,48 +107,51 @@ class _Worker:
     def parse(self, link_tags: bool | None) -> bytes:
         """Parse (or take from the cache) this worker's share of the notes.
 
-        With ``link_tags`` not None, also resolve their links for the graph
-        (:meth:`links`) right away, against every note the listing names: that
-        needs no other note's outline, and is exact unless some note could not
-        be read (the parent then asks again with :meth:`links`)."""
+        Each chunk's outlines travel as soon as it is parsed (a ``part`` message),
+        so that the parent unmarshals them while the workers go on instead of all
+        at the end.  With ``link_tags`` not None, the chunk's links are also
+        resolved for the graph (:meth:`links`) right away, against every note the
+        listing names: that needs no other note's outline, and is exact unless
+        some note could not be read (the parent then asks again with
+        :meth:`links`)."""
         plan = self.plan
-        problems = []
-        missing = []
         plain_of: dict[str, tuple] = {}
-        done = 0
-        for done, entry in enumerate(self._take(), 1):
-            hit = plan.cached.get(entry.path)
-            note = None
-            if hit is not None:
-                try:
-                    note = from_plain(hit[2])
-                    plain_of[entry.path] = hit
-                except (TypeError, ValueError):  # an entry of an older layout
-                    note = None
-            if note is None:
-                text, problem = read_note(plan.root, entry)
-                if problem is not None:
-                    problems.append((problem.path, problem.kind, problem.message, tuple(problem.span)))
-                if text is not None:
-                    note = parse_note(entry.path, text, plan.options, size=entry.size)
-                    plain_of[entry.path] = (entry.size, entry.mtime_ns, None)  # made by save()
-            if note is not None:
-                self.notes[entry.path] = note
-            else:
-                missing.append(entry.path)
-            if done % _PROGRESS_EVERY == 0:
-                self.conn.send(("progress", _PROGRESS_EVERY))
-        self.conn.send(("progress", done % _PROGRESS_EVERY))
-        self.plain_of = plain_of  # written by save(), once the parent has what it waits for
-        rows = None
+        listed = None
         if link_tags is not None:
             from .graph import link_rows
 
             listed = plan.vault({e.path: _path_only(e) for e in plan.note_entries}, [])
-            rows = [(p, link_rows(listed, note, link_tags)) for p, note in self.notes.items()]
+        for chunk in self._take():
+            problems = []
+            missing = []
+            parsed = []
+            for entry in chunk:
+                hit = plan.cached.get(entry.path)
+                note = None
+                if hit is not None:
+                    try:
+                        note = from_plain(hit[2])
+                        plain_of[entry.path] = hit
+                    except (TypeError, ValueError):  # an entry of an older layout
+                        note = None
+                if note is None:
+                    text, problem = read_note(plan.root, entry)
+                    if problem is not None:
+                        problems.append((problem.path, problem.kind, problem.message, tuple(problem.span)))
+                    if text is not None:
+                        note = parse_note(entry.path, text, plan.options, size=entry.size)
+                        plain_of[entry.path] = (entry.size, entry.mtime_ns, None)  # made by save()
+                if note is not None:
+                    self.notes[entry.path] = note
+                    parsed.append(note)
+                else:
+                    missing.append(entry.path)
+            rows = None if listed is None else [(n.path, link_rows(listed, n, link_tags)) for n in parsed]
+            outlines = [outline(n) for n in parsed]
+            self.conn.send(("part", (len(chunk), marshal.dumps((outlines, problems, missing, rows)))))
+        self.plain_of = plain_of  # written by save(), once the parent has what it waits for
         gc.freeze()  # the notes live as long as the worker: keep them out of the collector's walks
-        outlines = [outline(n) for n in self.notes.values()]
-        return marshal.dumps((outlines, problems, missing, rows))
+        return b""
 
     def _take(self):
         """The listing's entries this worker takes, a chunk at a time."""
@@ -160,7 +162,7 @@ class _Worker:
                 self.next_entry.value = start + _CHUNK
             if start >= len(entries):
                 return
-            yield from entries[start:start + _CHUNK]
+            yield entries[start:start + _CHUNK]
 
     def save(self, _arg) -> bool:
         """Write this worker's part of the parse cache."""
@@ -284,7 +286,10 @@ class ShardedVault:
         for conn in self._conns:
             conn.send((op, arg))
 
-    def _collect(self, progress=None) -> list[Any]:
+    def _collect(self, progress=None, on_part=None) -> list[Any]:
+        """Every worker's reply, in worker order.  Meanwhile ``progress(done)`` is
+        called as notes are parsed and ``on_part(payload)`` with each ``part``
+        message (chunks of a reply sent ahead of it)."""
         replies: dict[int, Any] = {}
         pending = {conn: i for i, conn in enumerate(self._conns)}
         done = 0
@@ -294,8 +299,10 @@ class ShardedVault:
                     kind, payload = conn.recv()
                 except (EOFError, OSError):
                     raise ShardError("a worker process ended unexpectedly") from None
-                if kind == "progress":
-                    done += payload
+                if kind == "part":
+                    count, payload = payload
+                    on_part(payload)
+                    done += count
                     if progress:
                         progress(done)
                     continue
@@ -314,16 +321,18 @@ class ShardedVault:
         problems = list(plan.problems)
         missing: list[str] = []
         link_rows: dict[str, list[tuple]] = {}
-        self._send("parse", link_tags)
-        if meanwhile is not None:
-            meanwhile()
-        for reply in self._collect(report):
-            rows, worker_problems, worker_missing, worker_links = marshal.loads(reply)
+        def take_part(part: bytes) -> None:
+            rows, worker_problems, worker_missing, worker_links = marshal.loads(part)
             outlines.extend(rows)
             problems.extend(FileProblem(p, k, m, Span(*s)) for p, k, m, s in worker_problems)
             missing.extend(worker_missing)
             if worker_links is not None:
                 link_rows.update(worker_links)
+
+        self._send("parse", link_tags)
+        if meanwhile is not None:
+            meanwhile()
+        self._collect(report, take_part)
         # Links resolved against the listing are exact only if every listed note loaded.
         self._early_links = link_rows if link_tags is not None and not missing else None
         self._early_tags = link_tags
