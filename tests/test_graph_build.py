@@ -133,3 +133,45 @@ def test_stats_count_only_links_to_nodes_in_the_graph(vault):
     stats = graph_stats(build_graph(vault, {"unresolved"}))
     assert stats["links"] == 9  # without attachments, the embed of fig.png is not counted
     assert stats["resolved_links"] == 5
+
+
+@pytest.mark.parametrize("include", ["", "unresolved,attachments,tags", "unresolved,attachments,tags,ignored"])
+def test_edges_filled_in_directly_equal_the_public_networkx_path(vault, include):
+    """build_graph fills the DiGraph's adjacency in directly (_add_edges); the
+    result must be what add_edges_from makes of the same edges: same edges in
+    the same order, same attributes, one shared dict per edge, and a graph that
+    networkx's own algorithms and mutations treat as any other."""
+    import networkx as nx
+
+    from vaultkit.core import graph as graph_module
+
+    direct = build_graph(vault, parse_include(include))
+    original = graph_module._add_edges
+    try:
+        graph_module._add_edges = lambda graph, edges: graph.add_edges_from(edges)
+        public = build_graph(vault, parse_include(include))
+    finally:
+        graph_module._add_edges = original
+    assert list(direct.edges(data=True)) == list(public.edges(data=True))
+    assert list(direct.in_edges(data=True)) == list(public.in_edges(data=True))
+    assert list(direct.nodes(data=True)) == list(public.nodes(data=True))
+    assert direct.number_of_edges() == public.number_of_edges() > 0
+    for u, v in direct.edges:
+        assert direct.succ[u][v] is direct.pred[v][u]
+    assert nx.pagerank(direct) == nx.pagerank(public)
+    direct.remove_node("Beta")  # mutations keep both directions consistent
+    public.remove_node("Beta")
+    assert list(direct.edges(data=True)) == list(public.edges(data=True))
+
+
+def test_repeated_or_dangling_edges_fall_back_to_add_edges_from():
+    import networkx as nx
+
+    from vaultkit.core.graph import _add_edges
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(["a", "b"])
+    _add_edges(graph, [("a", "b", {"count": 1}), ("a", "b", {"lines": [2]}), ("b", "c", {"count": 3})])
+    assert graph.edges["a", "b"] == {"count": 1, "lines": [2]}  # merged, as networkx merges
+    assert graph.edges["b", "c"] == {"count": 3} and "c" in graph  # a new endpoint becomes a node
+    assert graph.pred["b"]["a"] is graph.succ["a"]["b"]
