@@ -55,7 +55,22 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    global _EXIT_WITH
+    _EXIT_WITH = []
     exit_now(run(argv))
+
+
+# Large results a command hands over to live until the exit (see exit_now);
+# None unless main() runs the command (called as a function, run() frees them).
+_EXIT_WITH: list | None = None
+
+
+def keep_until_exit(*objects) -> None:
+    """Keep ``objects`` alive until the process exits, rather than freeing them
+    object by object when the command returns: a 10k-note graph with its vault
+    is some 10^6 objects, 0.15 s of deallocation that exit_now skips."""
+    if _EXIT_WITH is not None:
+        _EXIT_WITH.extend(objects)
 
 
 def exit_now(code: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from contextlib import ExitStack
@@ -63,7 +64,11 @@ def run(args) -> int:
     # collector in between makes its next full collection walk all of them
     # (0.1 s each time at 10k notes).  The process exits soon after.
     with gc_paused():
-        return _run(args)
+        code = _run(args)
+        # Everything built so far lives until the exit: keep it out of the
+        # collection that re-enabling the collector starts (0.15 s at 10k notes).
+        gc.freeze()
+    return code
 
 
 def _run(args) -> int:
@@ -117,6 +122,9 @@ def _run(args) -> int:
         finally:
             progress.close()
         _write(args, vault, graph, stats if args.stats else None)
+    from ..cli import keep_until_exit
+
+    keep_until_exit(vault, graph, rows)
     return 0
 
 

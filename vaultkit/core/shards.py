@@ -165,10 +165,19 @@ class _Worker:
             yield entries[start:start + _CHUNK]
 
     def save(self, _arg) -> bool:
-        """Write this worker's part of the parse cache."""
+        """Write this worker's part of the parse cache.
+
+        It is the last request a worker gets, and its result is only needed by
+        the next run: the worker lowers its priority first, so that the parent
+        (building and writing the output meanwhile, the part the user waits for)
+        keeps a core to itself instead of sharing two with both savers."""
         plan = self.plan
         if not plan.use_cache:
             return False
+        try:
+            os.nice(10)
+        except (AttributeError, OSError):  # no nice on this platform: save at full priority
+            pass
         entries = {
             path: entry if entry[2] is not None else (entry[0], entry[1], to_plain(self.notes[path]))
             for path, entry in self.plain_of.items()
