@@ -186,8 +186,9 @@ def link_rows(vault, note, with_tags: bool = False) -> list[tuple]:
     """The graph's edges out of ``note``: its links (and, with ``with_tags``, its
     tags) grouped by where they go, in order of first occurrence.  Each is
     ``(status, target text, target path, candidates, attributes)``: ``status`` is
-    ``resolved``, ``unresolved``, ``ambiguous``, ``self`` (``[[#Heading]]``) or
-    ``tag``; ``attributes`` is the edge's data as the graph holds it: ``kind``
+    ``resolved`` (the target path set, the text None), ``unresolved``,
+    ``ambiguous``, ``self`` (``[[#Heading]]``) or ``tag`` (the text set, the path
+    None); ``attributes`` is the edge's data as the graph holds it: ``kind``
     (the first occurrence's edge kind), ``kinds`` (every distinct one, sorted),
     ``count`` and ``lines`` (the 1-based line of each occurrence).  Target text
     and candidates are the first occurrence's.
@@ -214,16 +215,23 @@ def link_rows(vault, note, with_tags: bool = False) -> list[tuple]:
             key = source  # the same edge as [[Its own name]]
             entry = get(key)
             if entry is None:
-                grouped[key] = ["self", "", None, (), kind, [kind], [line]]
+                grouped[key] = ["self", None, None, (), kind, [kind], [line]]
                 continue
         else:
             status, path, candidates = resolve(target, source)
-            key = path if status == "resolved" else (status, _target_key(target))
-            entry = get(key)
-            if entry is None:
-                grouped[key] = [status, target, path, candidates if status == "ambiguous" else (),
-                                kind, [kind], [line]]
-                continue
+            if status == "resolved":
+                key = path
+                entry = get(key)
+                if entry is None:  # the target text is not needed: the path names the node
+                    grouped[key] = [status, None, path, (), kind, [kind], [line]]
+                    continue
+            else:
+                key = (status, _target_key(target))
+                entry = get(key)
+                if entry is None:
+                    grouped[key] = [status, target, None, candidates if status == "ambiguous" else (),
+                                    kind, [kind], [line]]
+                    continue
         entry[6].append(line)
         if kind not in entry[5]:
             entry[5].append(kind)
