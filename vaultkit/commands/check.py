@@ -129,6 +129,9 @@ def run(args) -> int:
         text = render(args.format, result, color=color)
         status = 1 if any(d.severity >= config.fail_on for d in result.diagnostics) else 0
         _write(args.output, text)
+    from ..cli import keep_until_exit
+
+    keep_until_exit(result)  # the diagnostics and the vault: freed by the exit, not one by one
     # A timeout may not repeat (a busy machine): such a run is not replayed.
     if cache_key is not None and not any(d.code == "VK403" for d in result.diagnostics):
         _results_cache.save(root, cache_key, text, status)
