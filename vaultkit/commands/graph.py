@@ -44,7 +44,7 @@ def register(subparsers) -> None:
 
 
 def _include(text: str | None) -> frozenset[str]:
-    from ..core.graph import parse_include
+    from ..core.graph_include import parse_include
 
     if text is None:
         text = DEFAULT_INCLUDE

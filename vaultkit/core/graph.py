@@ -32,27 +32,11 @@ from typing import Any, Callable, Iterable
 import networkx as nx
 
 from .gcpause import gc_paused
-
-INCLUDE_CHOICES = ("unresolved", "attachments", "tags", "ignored")
+from .graph_include import INCLUDE_CHOICES, parse_include  # noqa: F401 - part of this module's API
 
 LINK_KINDS = ("link", "embed", "markdown")
 
 Progress = Callable[[int, int], None]
-
-
-def parse_include(text: str | Iterable[str] | None) -> frozenset[str]:
-    """``"unresolved,tags"`` -> frozenset; ValueError naming a bad item."""
-    if text is None:
-        return frozenset()
-    items = text.split(",") if isinstance(text, str) else list(text)
-    chosen = {item.strip().lower() for item in items if item.strip()}
-    unknown = sorted(chosen - set(INCLUDE_CHOICES))
-    if unknown:
-        raise ValueError(
-            f"unknown --include value {', '.join(map(repr, unknown))}; "
-            f"choose from {', '.join(INCLUDE_CHOICES)}"
-        )
-    return frozenset(chosen)
 
 
 def _target_key(target: str) -> str:
