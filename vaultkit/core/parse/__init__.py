@@ -6,17 +6,27 @@ line scanner that follows the CommonMark rules that decide what is code;
 inline elements by :mod:`.inline`.  markdown-it-py is the reference these are
 tested against (``tests/test_parse_differential.py``): a full markdown-it
 parse runs at ~255 notes/s, its block stage alone at ~850-1,600 notes/s on
-this machine, while the scanner runs at ~2,200-2,500 (0.40-0.46 ms a note on
-the synthetic 10k-note vault, single process, against 0.60-0.65 ms before the
-fast paths below), which is what makes a 10k-note vault fit in the 5 s budget.
+this machine, while the scanner runs at ~6,500 notes/s in Python (0.155 ms a
+note, 1.55 s for the 10k-note benchmark vault, 70.6 M code points, single
+process, texts already read).
 
 Most lines of a note are plain prose; they take a short path: the lines the
 inline scanner can find anything in are found first for the whole note with
 ``str.find`` (:func:`.inline.lines_to_scan`), and the others are not scanned.
+
+Two implementations, one result.  :func:`parse_note_python` (this module and
+:mod:`.inline`) is the reference.  :func:`parse_note_native` runs the block
+loop and the inline scanning in C (``_native.c``, built by setup.py when a
+compiler is there) and keeps frontmatter, SR cards and the Note here: 0.032 ms
+a note, 0.32 s for the same vault, 4.8x the Python parser (the C part alone,
+0.18 s, replaces ~1.2 s of Python).  :func:`parse_note` is the C one when it is
+built, unless ``VAULTKIT_PURE_PYTHON=1`` (read at import); :data:`NATIVE` says
+which.  ``tests/test_parse_native.py`` holds them to the same Notes.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from operator import itemgetter
@@ -94,7 +104,8 @@ def _strip_indent(line: str, width: int) -> tuple[str, int]:
     return line[removed:], removed
 
 
-def parse_note(path: str, text: str, options: ParseOptions | None = None, size: int | None = None) -> Note:
+def parse_note_python(path: str, text: str, options: ParseOptions | None = None, size: int | None = None) -> Note:
+    """The reference implementation of :func:`parse_note` (and its fallback)."""
     options = options or ParseOptions()
     lines = split_lines(text)
     found = Found()
@@ -428,3 +439,110 @@ def _sr_functions():
             return None
         _SR.append((find_cards, holds_cards, SRSettings))
     return _SR[0]
+
+
+# -- the C implementation ----------------------------------------------------------------
+# _native (vaultkit/core/parse/_native.c) does what the block loop and the inline
+# scanner above do, on the note's text, without splitting it into line objects;
+# frontmatter, SR cards and the Note stay here.  parse_note_python stays the
+# reference and the fallback (no compiler at install time, or VAULTKIT_PURE_PYTHON=1).
+
+_PURE_PYTHON = os.environ.get("VAULTKIT_PURE_PYTHON", "") not in ("", "0")
+try:
+    if _PURE_PYTHON:
+        raise ImportError("VAULTKIT_PURE_PYTHON is set")
+    # (not preceded by `_native = None`: "from . import" would take that attribute)
+    from . import _native
+except ImportError:  # built without a compiler (the extension is optional)
+    _native = None
+if _native is not None:
+    from urllib.parse import unquote as _unquote
+
+    from ..model import Comment, Directive, DottedName, InlineCode, Link, ScheduleComment, Tag
+    from .inline import _DIRECTIVE, _DIRECTIVE_ACTIONS, _MD_LINK
+
+    _native.init(
+        Span, Heading, BlockId, Tag, Link, CodeBlock, InlineCode, Comment, ScheduleComment, Directive,
+        DottedName, _MD_LINK.match, _DIRECTIVE.match, _DIRECTIVE_ACTIONS,
+        re.compile(r"[\s,]+").split,  # what re.split(r"[\s,]+", ...) in _finish_comment uses
+        _unquote,
+    )
+
+#: True when parse_note is the C implementation.
+NATIVE: bool = _native is not None
+
+
+def parse_note_native(path: str, text: str, options: ParseOptions | None = None, size: int | None = None) -> Note:
+    """:func:`parse_note_python`'s result, with the block loop and inline scanning in C.
+
+    Only the lines frontmatter_end() reads are split into str objects
+    (``_native.head_lines``: line 0 alone unless it is ``---``); the others are
+    split only for a note whose flashcards the SR plugin reads.
+    """
+    options = options or ParseOptions()
+    head = _native.head_lines(text)
+    fm_end = frontmatter_end(head)
+    frontmatter: dict = {}
+    fm_error = None
+    fm_span = None
+    first = 0
+    if fm_end > 0:
+        # head holds lines[0] .. lines[fm_end]: all the frontmatter functions read
+        frontmatter, fm_error = parse_frontmatter(head, fm_end)
+        fm_span = Span(0, 0, fm_end, len(head[fm_end]))
+        first = fm_end + 1
+    (
+        headings, block_ids, tags, links, code_blocks, inline_code, comments, schedules, directives,
+        dotted_names, line_count,
+    ) = _native.scan_note(text, first, options.percent_comments_hide_links)
+    if frontmatter:
+        tags = tuple(frontmatter_tags(frontmatter, head, fm_end)) + tags
+    cards = _cards_of_text(path, text, tags, fm_end, options.sr_settings)
+    if size is None:
+        size = _native.utf8_size(text)  # len(text.encode("utf-8", "surrogatepass"))
+    return Note._make((
+        path,  # path
+        line_count,  # line_count
+        size,  # size
+        frontmatter,  # frontmatter
+        fm_span,  # frontmatter_span
+        fm_error,  # frontmatter_error
+        aliases_of(frontmatter) if frontmatter else (),  # aliases
+        headings,  # headings
+        block_ids,  # block_ids
+        tags,  # tags
+        links,  # links
+        code_blocks,  # code_blocks
+        inline_code,  # inline_code
+        comments,  # comments
+        schedules,  # schedules
+        directives,  # directives
+        dotted_names,  # dotted_names (sorted by span)
+        cards,  # cards
+    ))
+
+
+_DEFAULT_SR_SETTINGS: list = []
+
+
+def _cards_of_text(path, text, tags, fm_end, sr_settings):
+    """:func:`_cards`, splitting the text into lines only when the SR plugin reads
+    the note, and with one default SRSettings (frozen) instead of one a note."""
+    sr = _sr_functions()
+    if sr is None:
+        return ()
+    find_cards, holds_cards, default_settings = sr
+    if sr_settings is not None:
+        settings = sr_settings
+    else:
+        if not _DEFAULT_SR_SETTINGS:
+            _DEFAULT_SR_SETTINGS.append(default_settings())
+        settings = _DEFAULT_SR_SETTINGS[0]
+    if not holds_cards((t.name for t in tags), path, settings):
+        return ()
+    return tuple(find_cards(split_lines(text), settings, fm_end + 1 if fm_end > 0 else 0))
+
+
+#: parse_note(path, text, options=None, size=None) -> Note: the C implementation
+#: when it is built (and VAULTKIT_PURE_PYTHON is not set), else the Python one.
+parse_note = parse_note_native if NATIVE else parse_note_python
