@@ -83,6 +83,21 @@ def test_nothing_inside_inline_code_or_comments_is_a_link():
     assert [c.text for c in n.inline_code] == ["[[A]]", "x `[[D]]` y"]
 
 
+@pytest.mark.parametrize("impl", ["parse_note_python", "parse_note_native"])
+def test_an_exclamation_mark_that_starts_nothing_hides_nothing_after_it(impl):
+    """"Hi!" right before a comment, a code span or an escape: the '!' is prose,
+    and what follows it is still a comment, code or an escape."""
+    import vaultkit.core.parse as parse
+
+    if impl == "parse_note_native" and not parse.NATIVE:
+        pytest.skip("the C parser is not built")
+    n = getattr(parse, impl)("N.md", "Hi!<!-- [[hidden]] --> Wow!`[[code]]` x!\\[[escaped]] ok![[Shown]]")
+    assert [l.target for l in n.links] == ["Shown"]
+    assert n.links[0].embed
+    assert [c.body for c in n.comments] == [" [[hidden]] "]
+    assert [c.text for c in n.inline_code] == ["[[code]]"]
+
+
 def test_multiline_comments_hide_links_until_they_close():
     text = "before [[A]]\n<!--\n[[B]]\n\n[[C]]\n-->\n%%\n[[D]]\n%% after [[E]]\n"
     assert [l.target for l in note(text).links] == ["A", "E"]

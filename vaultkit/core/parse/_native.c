@@ -1134,7 +1134,9 @@ scan(Parser *P, Py_ssize_t line, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t base, 
                 }
                 Py_DECREF(md);
             }
-            pos = bracket + 1;
+            /* only this character is consumed: after a '!' that starts nothing,
+             * the next one may ("Hi!<!-- -->", "Wow!`x`", "!\\[") */
+            pos = start + 1;
             continue;
         }
         if (c == '#') {

@@ -206,7 +206,9 @@ class LineScanner:
                         self._markdown_link(md, line, base)
                         pos = text_start = md.end()
                         continue
-                pos = bracket + 1
+                # Only this character is consumed: after a '!' that starts
+                # nothing, the next one may ("Hi!<!-- -->", "Wow!`x`", "!\\[").
+                pos = start + 1
                 continue
             if c == "#":
                 if start > 0 and not text[start - 1].isspace():
