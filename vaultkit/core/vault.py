@@ -170,10 +170,12 @@ class Vault:
     # -- resolution ------------------------------------------------------------------
     def resolve(self, target: str, source_path: str) -> Resolution:
         """The file ``target`` (as written in a link) opens from ``source_path``."""
-        folder = source_path.rsplit("/", 1)[0] if "/" in source_path else ""
         info = self._resolve_memo.get(target)
         if info is None:
             info = self._resolve_memo[target] = self._target_info(target)
+        if type(info) is Resolution:  # the same from every folder (see _target_info)
+            return info
+        folder = source_path.rsplit("/", 1)[0] if "/" in source_path else ""
         if info is _SELF:
             return Resolution("resolved", source_path, (source_path,))
         if info is _RELATIVE:
@@ -195,7 +197,8 @@ class Vault:
     def _target_info(self, target: str):
         """What resolving ``target`` needs besides the source folder, computed once per target:
         for each key tried (``X.md`` then ``X``), its folded form, the exact-path
-        resolution and the by-name resolution."""
+        resolution and the by-name resolution; or the Resolution itself when the
+        folder cannot change it."""
         target = target.strip().replace("\\", "/")
         if not target:
             return _SELF
@@ -220,6 +223,15 @@ class Vault:
             else:
                 by_name = Resolution("resolved", names[0], tuple(names))
             info.append((folded, None, by_name))
+        if all(by_name is None or len(by_name.candidates) == 1 for _, _, by_name in info):
+            # No key matches several files: rule 3 (the linking note's folder) can
+            # only find the one file rule 4 finds, so the result is the same from
+            # every folder.  Most targets are like this; resolve() skips the
+            # folder for them.
+            for _, exact, by_name in info:
+                if exact is not None or by_name is not None:
+                    return exact or by_name
+            return _UNRESOLVED
         return info
 
     def _resolve_relative(self, target: str, folder: str) -> Resolution:
