@@ -41,13 +41,13 @@ def test_one_vault_answers_each_folder_in_turn(vault):
     """Resolutions are memoised per target: the folder must still decide where
     it can (several files of that name), and never where it cannot."""
     v = vault({"x/Note.md": "", "deep/er/Note.md": "", "Solo/Only.md": "", "deep/er/src.md": "",
-               "x/src.md": "", "src.md": "", "a.png": "", "x/a.png": ""})
+               "x/src.md": "", "src.md": "", "long/a.png": "", "x/a.png": "", "long/src.md": ""})
     for _ in range(2):  # the second round answers from the memo
         assert v.resolve("Note", "deep/er/src.md").path == "deep/er/Note.md"
         assert v.resolve("Note", "x/src.md").path == "x/Note.md"
         assert v.resolve("Note", "src.md").path == "x/Note.md"  # the shortest path
-        assert v.resolve("a.png", "x/src.md").path == "x/a.png"
-        assert v.resolve("a.png", "src.md").path == "a.png"
+        assert v.resolve("a.png", "long/src.md").path == "long/a.png"
+        assert v.resolve("a.png", "src.md").path == "x/a.png"
         for source in ("deep/er/src.md", "x/src.md", "src.md"):
             assert tuple(v.resolve("Only", source)) == ("resolved", "Solo/Only.md", ("Solo/Only.md",))
             assert v.resolve("Nowhere", source).status == "unresolved"
