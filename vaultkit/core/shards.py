@@ -103,6 +103,8 @@ class _Worker:
         self.index = index
         self.notes: dict[str, Note] = {}
         self.vault: Vault | None = None
+        self.saved: bool | None = None  # what save() returned, once it ran
+        self.after_reply = None  # work to do once the current reply is sent
 
     def parse(self, link_tags: bool | None) -> bytes:
         """Parse (or take from the cache) this worker's share of the notes.
@@ -151,7 +153,15 @@ class _Worker:
             self.conn.send(("part", (len(chunk), marshal.dumps((outlines, problems, missing, rows)))))
         self.plain_of = plain_of  # written by save(), once the parent has what it waits for
         gc.freeze()  # the notes live as long as the worker: keep them out of the collector's walks
+        if link_tags is not None:
+            # A graph asks nothing more of the workers than these rows (unless a
+            # note could not be read): save the cache right after replying,
+            # while the parent still gathers the other workers' parts.
+            self.after_reply = self._save_now
         return b""
+
+    def _save_now(self) -> None:
+        self.saved = self.save(None)
 
     def _take(self):
         """The listing's entries this worker takes, a chunk at a time."""
@@ -165,12 +175,15 @@ class _Worker:
             yield entries[start:start + _CHUNK]
 
     def save(self, _arg) -> bool:
-        """Write this worker's part of the parse cache.
+        """Write this worker's part of the parse cache (once: a second call says
+        how the first went).
 
         It is the last request a worker gets, and its result is only needed by
         the next run: the worker lowers its priority first, so that the parent
         (building and writing the output meanwhile, the part the user waits for)
         keeps a core to itself instead of sharing two with both savers."""
+        if self.saved is not None:
+            return self.saved
         plan = self.plan
         if not plan.use_cache:
             return False
@@ -238,6 +251,12 @@ def _serve(conn, index: int, jobs: int) -> None:
             conn.send(reply)
         except (OSError, ValueError):
             return
+        later, worker.after_reply = worker.after_reply, None
+        if later is not None:
+            try:
+                later()
+            except Exception:  # noqa: BLE001 - a cache not written is a cache not used
+                worker.saved = False
 
 
 # ------------------------------------------------------------------ the parent
