@@ -242,7 +242,11 @@ def _serve(conn, index: int, jobs: int) -> None:
         except (EOFError, OSError):
             return
         if op == "stop":
-            return
+            # Exit without freeing the notes object by object (40 ms for 5k notes,
+            # which the parent would wait for): nothing here needs cleaning up,
+            # the cache part is written and closed.
+            conn.close()
+            os._exit(0)
         try:
             reply = ("ok", getattr(worker, op)(arg))
         except BaseException:  # noqa: BLE001 - reported to the parent, which falls back
