@@ -353,9 +353,14 @@ class ShardedVault:
         problems = list(plan.problems)
         missing: list[str] = []
         link_rows: dict[str, list[tuple]] = {}
+        notes: dict[str, Note] = {}
+
         def take_part(part: bytes) -> None:
+            # Everything done here is done while the workers go on parsing.
             rows, worker_problems, worker_missing, worker_links = marshal.loads(part)
             outlines.extend(rows)
+            for row in rows:
+                notes[row[0]] = outline_note(row)
             problems.extend(FileProblem(p, k, m, Span(*s)) for p, k, m, s in worker_problems)
             missing.extend(worker_missing)
             if worker_links is not None:
@@ -371,7 +376,7 @@ class ShardedVault:
         outlines.sort(key=lambda row: row[0])
         self.with_code = {row[0] for row in outlines if row[7]}  # notes that have code blocks
         self._outline_rows = outlines
-        return plan.vault({row[0]: outline_note(row) for row in outlines}, _ordered_problems(plan, problems))
+        return plan.vault({row[0]: notes[row[0]] for row in outlines}, _ordered_problems(plan, problems))
 
     def _outlines(self) -> bytes:
         """Every note's outline, as the workers' :meth:`_Worker._vault` reads them."""
