@@ -105,11 +105,6 @@ def _selected(tags, path, settings, ignored_tags, wanted_tags, *, every_note=Fal
         return every_note or any(tag_matches(tag, wanted_tags) for tag in tags)
     except Exception:
         return False
-        if any(tag_matches(tag, settings.note_tags_to_ignore) for tag in tags):
-            return False
-        return any(tag_matches(tag, settings.tags_to_review) for tag in tags)
-    except Exception:
-        return False
 
 
 # --- clozes -----------------------------------------------------------------------
