@@ -126,6 +126,11 @@ def main() -> None:
     args = ap.parse_args()
 
     root = make_vault(args.notes)
+    # A regular install ships bytecode; an editable one under PYTHONDONTWRITEBYTECODE
+    # (set on this machine) would compile every vaultkit module on every run.
+    import compileall
+
+    compileall.compile_dir(str(REPO / "vaultkit"), quiet=1)
     truth = json.loads((root / ".truth.json").read_text(encoding="utf-8"))
     vk = [sys.executable, "-m", "vaultkit"]
     results: dict = {"notes": args.notes, "cpus": os.cpu_count()}
