@@ -77,7 +77,6 @@ class LinkResolution(NamedTuple):
 
 
 _UNRESOLVED = Resolution("unresolved", None)
-_new = tuple.__new__
 _SELF = object()  # [[#Heading]]: the linking note itself
 _RELATIVE = object()  # ./x and ../x: relative to the linking note only
 
@@ -187,9 +186,7 @@ class Vault:
             if folded_folder:
                 hit = self._by_path.get(folded_folder + folded)
                 if hit:  # rule 3: a file of that name in the linking note's folder
-                    # (tuple.__new__ skips the NamedTuple's Python-level __new__:
-                    # a third of the cost of resolving the links of a large vault)
-                    return _new(Resolution, ("resolved", hit, (hit,)))
+                    return Resolution("resolved", hit, (hit,))
             if by_name is not None:  # rule 4: the shortest path, or ambiguous
                 return by_name
         return _UNRESOLVED
