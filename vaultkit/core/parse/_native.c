@@ -77,7 +77,8 @@ make(PyTypeObject *type, Py_ssize_t n, PyObject **items)
     for (k = 0; k < n; k++)
         if (items[k] == NULL)
             goto fail;
-    obj = type->tp_alloc(type, n);
+    /* an exact tuple (scan_note's result) comes from PyTuple_New and its free lists */
+    obj = type == &PyTuple_Type ? PyTuple_New(n) : type->tp_alloc(type, n);
     if (obj == NULL)
         goto fail;
     for (k = 0; k < n; k++)
@@ -1501,27 +1502,6 @@ heading(Parser *P, Py_ssize_t i, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t prefix
     return text_start;
 }
 
-/* (items...) for n new references, stolen */
-static PyObject *
-tuple_of(PyObject **items, Py_ssize_t n)
-{
-    Py_ssize_t k;
-    PyObject *t = NULL;
-    for (k = 0; k < n; k++)
-        if (items[k] == NULL)
-            goto fail;
-    t = PyTuple_New(n);
-    if (t == NULL)
-        goto fail;
-    for (k = 0; k < n; k++)
-        PyTuple_SET_ITEM(t, k, items[k]);
-    return t;
-fail:
-    for (k = 0; k < n; k++)
-        Py_XDECREF(items[k]);
-    return NULL;
-}
-
 static int
 dot_cmp(const void *x, const void *y)
 {
@@ -1924,11 +1904,11 @@ scan_note(PyObject *self, PyObject *args)
             PyTuple_SET_ITEM(dotted_names, k, P.dotted[k].obj);
         }
         P.ndotted = 0; /* the tuple holds them now */
-        result = tuple_of(ITEMS(PyList_AsTuple(P.headings), PyList_AsTuple(P.block_ids),
+        result = MAKE(&PyTuple_Type, PyList_AsTuple(P.headings), PyList_AsTuple(P.block_ids),
                       PyList_AsTuple(P.tags), PyList_AsTuple(P.links), PyList_AsTuple(P.code_blocks),
                       PyList_AsTuple(P.inline_code), PyList_AsTuple(P.comments),
                       PyList_AsTuple(P.schedules), PyList_AsTuple(P.directives), dotted_names,
-                      PyLong_FromSsize_t(i)), 11);
+                      PyLong_FromSsize_t(i));
     }
 error:
     Py_XDECREF(fence);
