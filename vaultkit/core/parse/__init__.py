@@ -104,6 +104,16 @@ def _strip_indent(line: str, width: int) -> tuple[str, int]:
     return line[removed:], removed
 
 
+def _frontmatter(lines: list[str]) -> tuple[int, dict, object, Span | None]:
+    """(index of the closing ``---`` or 0, the mapping, its error, its span) of
+    the note whose first lines are ``lines``."""
+    fm_end = frontmatter_end(lines)
+    if fm_end <= 0:
+        return fm_end, {}, None, None
+    frontmatter, fm_error = parse_frontmatter(lines, fm_end)
+    return fm_end, frontmatter, fm_error, Span(0, 0, fm_end, len(lines[fm_end]))
+
+
 def parse_note_python(path: str, text: str, options: ParseOptions | None = None, size: int | None = None) -> Note:
     """The reference implementation of :func:`parse_note` (and its fallback)."""
     options = options or ParseOptions()
@@ -114,15 +124,8 @@ def parse_note_python(path: str, text: str, options: ParseOptions | None = None,
     headings: list[Heading] = []
     code_blocks: list[CodeBlock] = []
 
-    fm_end = frontmatter_end(lines)
-    frontmatter: dict = {}
-    fm_error = None
-    fm_span = None
-    first = 0
-    if fm_end > 0:
-        frontmatter, fm_error = parse_frontmatter(lines, fm_end)
-        fm_span = Span(0, 0, fm_end, len(lines[fm_end]))
-        first = fm_end + 1
+    fm_end, frontmatter, fm_error, fm_span = _frontmatter(lines)
+    first = fm_end + 1 if fm_end > 0 else 0
 
     # Open fence: its marker ("```", "~~~~"), else None; the quote prefix it opened
     # in, its indent width, start line, info string, content lines and their columns.
@@ -363,7 +366,7 @@ def parse_note_python(path: str, text: str, options: ParseOptions | None = None,
     tags = list(found.tags)
     if frontmatter:
         tags = frontmatter_tags(frontmatter, lines, fm_end) + tags
-    cards = _cards(path, lines, tags, fm_end, options.sr_settings)
+    cards = _cards(path, lambda: lines, tags, fm_end, options.sr_settings)
     if size is None:
         size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
     # Note._make takes the fields in order (checking their number); a keyword call
@@ -414,30 +417,34 @@ def _code(info, marker, start, end, lines, body, cols, closed) -> CodeBlock:
     )
 
 
-def _cards(path, lines, tags, fm_end, sr_settings):
+def _cards(path, lines_of, tags, fm_end, sr_settings):
+    """The note's flashcards when the SR plugin reads it, else ().  ``lines_of()``
+    gives its lines: called only for such a note (the native parser has none
+    split otherwise)."""
     sr = _sr_functions()
     if sr is None:
         return ()
     find_cards, holds_cards, default_settings = sr
-    settings = sr_settings if sr_settings is not None else default_settings()
+    settings = sr_settings if sr_settings is not None else default_settings
     if not holds_cards((t.name for t in tags), path, settings):
         return ()
-    return tuple(find_cards(lines, settings, fm_end + 1 if fm_end > 0 else 0))
+    return tuple(find_cards(lines_of(), settings, fm_end + 1 if fm_end > 0 else 0))
 
 
 _SR: list = []
 
 
 def _sr_functions():
-    """(find_cards, holds_cards, SRSettings), imported once (an import statement
-    costs microseconds on every note), or None without the SR package."""
+    """(find_cards, holds_cards, the plugin's default settings), imported and
+    built once (an import statement costs microseconds on every note; the
+    settings are frozen), or None without the SR package."""
     if not _SR:
         try:
             from ...sr.cards import find_cards, holds_cards
             from ...sr.settings import SRSettings
         except ImportError:  # the SR package is optional while it is being built
             return None
-        _SR.append((find_cards, holds_cards, SRSettings))
+        _SR.append((find_cards, holds_cards, SRSettings()))
     return _SR[0]
 
 
@@ -480,24 +487,16 @@ def parse_note_native(path: str, text: str, options: ParseOptions | None = None,
     split only for a note whose flashcards the SR plugin reads.
     """
     options = options or ParseOptions()
-    head = _native.head_lines(text)
-    fm_end = frontmatter_end(head)
-    frontmatter: dict = {}
-    fm_error = None
-    fm_span = None
-    first = 0
-    if fm_end > 0:
-        # head holds lines[0] .. lines[fm_end]: all the frontmatter functions read
-        frontmatter, fm_error = parse_frontmatter(head, fm_end)
-        fm_span = Span(0, 0, fm_end, len(head[fm_end]))
-        first = fm_end + 1
+    head = _native.head_lines(text)  # lines[0] .. lines[fm_end]: all the frontmatter functions read
+    fm_end, frontmatter, fm_error, fm_span = _frontmatter(head)
+    first = fm_end + 1 if fm_end > 0 else 0
     (
         headings, block_ids, tags, links, code_blocks, inline_code, comments, schedules, directives,
         dotted_names, line_count,
     ) = _native.scan_note(text, first, options.percent_comments_hide_links)
     if frontmatter:
         tags = tuple(frontmatter_tags(frontmatter, head, fm_end)) + tags
-    cards = _cards_of_text(path, text, tags, fm_end, options.sr_settings)
+    cards = _cards(path, lambda: split_lines(text), tags, fm_end, options.sr_settings)
     if size is None:
         size = _native.utf8_size(text)  # len(text.encode("utf-8", "surrogatepass"))
     return Note._make((
@@ -520,27 +519,6 @@ def parse_note_native(path: str, text: str, options: ParseOptions | None = None,
         dotted_names,  # dotted_names (sorted by span)
         cards,  # cards
     ))
-
-
-_DEFAULT_SR_SETTINGS: list = []
-
-
-def _cards_of_text(path, text, tags, fm_end, sr_settings):
-    """:func:`_cards`, splitting the text into lines only when the SR plugin reads
-    the note, and with one default SRSettings (frozen) instead of one a note."""
-    sr = _sr_functions()
-    if sr is None:
-        return ()
-    find_cards, holds_cards, default_settings = sr
-    if sr_settings is not None:
-        settings = sr_settings
-    else:
-        if not _DEFAULT_SR_SETTINGS:
-            _DEFAULT_SR_SETTINGS.append(default_settings())
-        settings = _DEFAULT_SR_SETTINGS[0]
-    if not holds_cards((t.name for t in tags), path, settings):
-        return ()
-    return tuple(find_cards(split_lines(text), settings, fm_end + 1 if fm_end > 0 else 0))
 
 
 #: parse_note(path, text, options=None, size=None) -> Note: the C implementation
