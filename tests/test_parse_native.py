@@ -218,36 +218,43 @@ FRONTMATTER = st.sampled_from([
 ])
 
 
+
+def generated(examples: int):
+    """Hypothesis settings for the differential tests: derandomized, so that CI
+    runs the same examples every time."""
+    return settings(max_examples=examples, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+
 @needs_native
-@settings(max_examples=2000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@generated(2000)
 @given(token_text)
 def test_generated_texts(text):
     check(text)
 
 
 @needs_native
-@settings(max_examples=2000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@generated(2000)
 @given(structured_text)
 def test_generated_lines(lines):
     check("\n".join(lines))
 
 
 @needs_native
-@settings(max_examples=2000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@generated(2000)
 @given(documents)
 def test_generated_documents(text):
     check(text)
 
 
 @needs_native
-@settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@generated(500)
 @given(FRONTMATTER, st.one_of(structured_text, st.lists(token_text, max_size=12)), st.sampled_from(["\n", "\r\n", "\r"]))
 def test_generated_notes_with_frontmatter(frontmatter, lines, newline):
     check(frontmatter + newline.join(lines))
 
 
 @needs_native
-@settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@generated(500)
 @given(st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=200))
 def test_arbitrary_strings(text):
     check(text)
