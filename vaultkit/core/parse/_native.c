@@ -250,19 +250,31 @@ find3(Parser *P, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c1, Py_UCS4 c2, Py_UCS4 c3)
     return -1;
 }
 
+/* Make room for one more item in the array *items of *cap items of size
+ * `size`, holding n: doubles it when full.  -1 with MemoryError set. */
+static int
+grow(void **items, Py_ssize_t *cap, Py_ssize_t n, size_t size)
+{
+    Py_ssize_t want;
+    void *v;
+    if (n < *cap)
+        return 0;
+    want = *cap ? *cap * 2 : 16;
+    v = PyMem_Realloc(*items, (size_t)want * size);
+    if (v == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *items = v;
+    *cap = want;
+    return 0;
+}
+
 static int
 body_push(Body *body, Py_ssize_t ls, Py_ssize_t le, Py_ssize_t col)
 {
-    if (body->n == body->cap) {
-        Py_ssize_t cap = body->cap ? body->cap * 2 : 16;
-        BodyLine *v = PyMem_Realloc(body->v, cap * sizeof(BodyLine));
-        if (v == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        body->v = v;
-        body->cap = cap;
-    }
+    if (grow((void **)&body->v, &body->cap, body->n, sizeof(BodyLine)) < 0)
+        return -1;
     body->v[body->n].ls = ls;
     body->v[body->n].le = le;
     body->v[body->n].col = col;
@@ -509,16 +521,9 @@ dot_push(Parser *P, Py_ssize_t line, Py_ssize_t col, Py_ssize_t end_col, PyObjec
 {
     if (obj == NULL)
         return -1;
-    if (P->ndotted == P->dotted_cap) {
-        Py_ssize_t cap = P->dotted_cap ? P->dotted_cap * 2 : 16;
-        Dot *v = PyMem_Realloc(P->dotted, cap * sizeof(Dot));
-        if (v == NULL) {
-            Py_DECREF(obj);
-            PyErr_NoMemory();
-            return -1;
-        }
-        P->dotted = v;
-        P->dotted_cap = cap;
+    if (grow((void **)&P->dotted, &P->dotted_cap, P->ndotted, sizeof(Dot)) < 0) {
+        Py_DECREF(obj);
+        return -1;
     }
     P->dotted[P->ndotted].line = line;
     P->dotted[P->ndotted].col = col;
